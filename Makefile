@@ -1,0 +1,55 @@
+# airflow-provider-salesloft: every target makes its own environment; a fresh machine needs Python 3 and make.
+#
+#   make demo                     run the example DAG end to end against the simulator
+#   make test                     lint + the whole suite on the newest Airflow 3 line
+#   make test AIRFLOW_VERSION=2.11.2   the same on another supported line
+#   make test-all                 the whole suite on every supported line (what CI runs)
+#   make bench                    benchmarks/ (numbers for the README)
+#   make lint                     ruff + mypy
+
+# Supported Airflow lines, each pinned to the version we test: the one place to change them.
+AIRFLOW_LINES := 2.11.2 3.3.2
+AIRFLOW_VERSION ?= $(lastword $(AIRFLOW_LINES))
+UV_VERSION := 0.13.9
+
+PYTHON ?= python3
+TOOLS := .venv-tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv-airflow-$(AIRFLOW_VERSION)
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: venv test test-all lint demo bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(STAMP): pyproject.toml | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet "apache-airflow==$(AIRFLOW_VERSION)" -e ".[test]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check airflow_provider_salesloft tests example_dags benchmarks
+	$(VENV)/bin/ruff format --check airflow_provider_salesloft
+	$(VENV)/bin/mypy
+
+test: lint
+	@echo "== Airflow $$($(PY) -c 'import airflow; print(airflow.__version__)')"
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-all:
+	@set -e; for version in $(AIRFLOW_LINES); do $(MAKE) --no-print-directory test AIRFLOW_VERSION=$$version; done
+
+demo: $(STAMP)
+	VENV=$(VENV) bash scripts/demo.sh
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_sync.py
+
+clean:
+	rm -rf .venv-airflow-* $(TOOLS) .demo

@@ -1,0 +1,144 @@
+"""The one retry policy of the provider: what is retried, how long to wait, when to give up.
+
+Retried: 429 (rate limit), 5xx, and requests that got no HTTP answer. Never retried: 400, 401, 403, 404,
+422 and every other 4xx, which an identical request would only repeat.
+
+Waits:
+
+* 429 with ``Retry-After``: exactly that long.
+* 429 without it (Salesloft documents none): the limit is per rate window (a minute), and nothing says
+  when the window resets, so wait one whole window plus up to 10 % jitter; a tight exponential storm would
+  only burn the team's budget of the next window.
+* 5xx and transport errors: exponential backoff with jitter (``base * 2**(n-1)``, half fixed, half random,
+  capped at ``backoff_max_s``).
+
+Every retry loop stops after ``max_attempts`` attempts or before a wait would take the total waiting past
+``max_elapsed_s``, whichever comes first, and then raises the last error.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import tenacity
+
+from airflow_provider_salesloft.exceptions import (
+    SalesloftAPIError,
+    SalesloftRateLimitError,
+    SalesloftServerError,
+    SalesloftTransportError,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounds and waits of the hook's retries; read from connection extras by :meth:`from_extras`.
+
+    :param max_attempts: attempts per request, the first one included (extra ``retry_max_attempts``).
+    :param max_elapsed_s: most seconds spent waiting between attempts (extra ``retry_max_elapsed_s``).
+    :param backoff_base_s: first backoff for 5xx and transport errors (extra ``retry_backoff_base_s``).
+    :param backoff_max_s: longest single backoff for 5xx and transport errors (extra ``retry_backoff_max_s``).
+    :param rate_window_s: length of Salesloft's rate-limit window (extra ``rate_limit_window_s``).
+    """
+
+    max_attempts: int = 6
+    max_elapsed_s: float = 300.0
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 30.0
+    rate_window_s: float = 60.0
+
+    @classmethod
+    def from_extras(cls, extras: dict[str, Any]) -> RetryPolicy:
+        """Build the policy from connection extras, falling back to the defaults above."""
+        defaults = cls()
+        return cls(
+            max_attempts=int(extras.get("retry_max_attempts", defaults.max_attempts)),
+            max_elapsed_s=float(extras.get("retry_max_elapsed_s", defaults.max_elapsed_s)),
+            backoff_base_s=float(extras.get("retry_backoff_base_s", defaults.backoff_base_s)),
+            backoff_max_s=float(extras.get("retry_backoff_max_s", defaults.backoff_max_s)),
+            rate_window_s=float(extras.get("rate_limit_window_s", defaults.rate_window_s)),
+        )
+
+    @staticmethod
+    def is_retryable(error: BaseException) -> bool:
+        """True for 429, 5xx and transport errors; False for everything else."""
+        return isinstance(error, (SalesloftRateLimitError, SalesloftServerError, SalesloftTransportError))
+
+    @staticmethod
+    def maybe_committed(error: BaseException) -> bool:
+        """True when a failed non-idempotent request may nevertheless have been carried out."""
+        if isinstance(error, SalesloftTransportError):
+            return error.committed_maybe
+        return isinstance(error, SalesloftServerError)
+
+    def wait_seconds(self, error: BaseException, attempt: int) -> float:
+        """Seconds to wait after ``attempt`` (1-based) failed with ``error``."""
+        if isinstance(error, SalesloftRateLimitError):
+            if error.retry_after is not None:
+                return max(0.0, error.retry_after)
+            return self.rate_window_s * (1.0 + random.uniform(0.0, 0.1))
+        ceiling = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
+        return ceiling / 2 + random.uniform(0.0, ceiling / 2)
+
+    def call(
+        self,
+        attempt_fn: Callable[[int], T],
+        *,
+        describe: str,
+        log: logging.Logger | Any,
+    ) -> T:
+        """Run ``attempt_fn(attempt_number)`` until it returns, retrying as this policy says.
+
+        :param attempt_fn: one attempt; gets the 1-based attempt number.
+        :param describe: what is attempted, for log lines (must hold no secret).
+        :param log: where retries are logged.
+        """
+        planned: dict[int, float] = {}
+        attempts = 0
+
+        def _planned_wait(state: tenacity.RetryCallState) -> float:
+            if state.attempt_number not in planned:
+                assert state.outcome is not None
+                error = state.outcome.exception()
+                assert error is not None
+                planned[state.attempt_number] = self.wait_seconds(error, state.attempt_number)
+            return planned[state.attempt_number]
+
+        def _stop(state: tenacity.RetryCallState) -> bool:
+            if state.attempt_number >= self.max_attempts:
+                return True
+            already_waited = sum(s for n, s in planned.items() if n < state.attempt_number)
+            return already_waited + _planned_wait(state) > self.max_elapsed_s
+
+        def _before_sleep(state: tenacity.RetryCallState) -> None:
+            assert state.outcome is not None and state.next_action is not None
+            error = state.outcome.exception()
+            reason = f"{error.status_code} {error.message}" if isinstance(error, SalesloftAPIError) else error
+            log.warning(
+                "Salesloft %s failed on attempt %d/%d (%s); retrying in %.1f s",
+                describe,
+                state.attempt_number,
+                self.max_attempts,
+                reason,
+                state.next_action.sleep,
+            )
+
+        def _attempt() -> T:
+            nonlocal attempts
+            attempts += 1
+            return attempt_fn(attempts)
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(self.is_retryable),
+            stop=_stop,
+            wait=_planned_wait,
+            before_sleep=_before_sleep,
+            reraise=True,
+        )
+        return retrying(_attempt)

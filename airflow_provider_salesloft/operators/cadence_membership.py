@@ -1,0 +1,121 @@
+"""Add one person to a cadence: ``CreateCadenceMembershipOperator``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import Any, Literal
+
+from airflow.providers.common.compat.sdk import BaseOperator
+
+from airflow_provider_salesloft.exceptions import (
+    SalesloftAlreadyOnCadenceError,
+    SalesloftValidationError,
+)
+from airflow_provider_salesloft.hooks.salesloft import SalesloftHook, added_since
+from airflow_provider_salesloft.links import CADENCE_URL_XCOM_KEY, SalesloftCadenceLink, cadence_url
+from airflow_provider_salesloft.validation import coerce_id, coerce_optional_id
+
+IfAlreadyOnCadence = Literal["skip", "fail"]
+_ALREADY_ON_CHOICES = ("skip", "fail")
+
+
+class CreateCadenceMembershipOperator(BaseOperator):
+    """Add a person to a Salesloft cadence and hand the membership to downstream tasks.
+
+    Every id is templated and may be an ``int``, a string of digits (what Jinja renders from an XCom) or an
+    ``XComArg`` (``upstream.output["person_id"]``); ids are validated in ``execute()`` before any request.
+
+    XCom: ``return_value`` is the membership exactly as Salesloft returned it; ``membership_id`` its ``id``
+    (int); ``membership_state`` its ``current_state`` (str).
+
+    :param person_id: the person to add (required).
+    :param cadence_id: the cadence to add them to (required).
+    :param user_id: the user the person is added for (default: the connection's user).
+    :param step_id: the step to start on (default: the cadence's first step).
+    :param salesloft_task_id: a Salesloft task completed by this add (named so to not clash with Airflow's
+        ``task_id``).
+    :param if_already_on_cadence: ``"skip"`` (default): a person already on the cadence is not an error;
+        the existing membership is pushed as if just created, with a warning. ``"fail"``: fail the task.
+    :param salesloft_conn_id: the Salesloft connection.
+    """
+
+    template_fields: Sequence[str] = ("person_id", "cadence_id", "user_id", "step_id", "salesloft_task_id")
+    operator_extra_links = (SalesloftCadenceLink(),)
+    ui_color = "#e8f0fe"
+
+    def __init__(
+        self,
+        *,
+        person_id: Any,
+        cadence_id: Any,
+        user_id: Any = None,
+        step_id: Any = None,
+        salesloft_task_id: Any = None,
+        if_already_on_cadence: IfAlreadyOnCadence = "skip",
+        salesloft_conn_id: str = SalesloftHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if if_already_on_cadence not in _ALREADY_ON_CHOICES:
+            raise ValueError(
+                f"if_already_on_cadence must be one of {_ALREADY_ON_CHOICES}, got {if_already_on_cadence!r}"
+            )
+        self.person_id = person_id
+        self.cadence_id = cadence_id
+        self.user_id = user_id
+        self.step_id = step_id
+        self.salesloft_task_id = salesloft_task_id
+        self.if_already_on_cadence = if_already_on_cadence
+        self.salesloft_conn_id = salesloft_conn_id
+
+    @cached_property
+    def hook(self) -> SalesloftHook:
+        """The Salesloft hook of this task."""
+        return SalesloftHook(salesloft_conn_id=self.salesloft_conn_id)
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        """Validate the ids, add the person, push the membership."""
+        person_id = coerce_id("person_id", self.person_id)
+        cadence_id = coerce_id("cadence_id", self.cadence_id)
+        user_id = coerce_optional_id("user_id", self.user_id)
+        step_id = coerce_optional_id("step_id", self.step_id)
+        salesloft_task_id = coerce_optional_id("salesloft_task_id", self.salesloft_task_id)
+
+        started = datetime.now(timezone.utc)
+        try:
+            membership = self.hook.create_cadence_membership(
+                person_id, cadence_id, user_id=user_id, step_id=step_id, task_id=salesloft_task_id
+            )
+            already_on = not added_since(membership, started)
+        except SalesloftValidationError:
+            existing = self.hook.find_current_membership(person_id, cadence_id)
+            if existing is None:
+                raise
+            membership, already_on = existing, True
+
+        membership_id, state = membership.get("id"), membership.get("current_state")
+        if already_on:
+            if self.if_already_on_cadence == "fail":
+                raise SalesloftAlreadyOnCadenceError(person_id, cadence_id, membership_id)
+            self.log.warning(
+                "Person %s was already on cadence %s: using existing membership %s (state %s)",
+                person_id,
+                cadence_id,
+                membership_id,
+                state,
+            )
+        else:
+            self.log.info(
+                "Added person %s to cadence %s: membership %s, state %s",
+                person_id,
+                cadence_id,
+                membership_id,
+                state,
+            )
+        ti = context["ti"]
+        ti.xcom_push(key="membership_id", value=membership_id)
+        ti.xcom_push(key="membership_state", value=state)
+        ti.xcom_push(key=CADENCE_URL_XCOM_KEY, value=cadence_url(self.hook.settings.app_url, cadence_id))
+        return membership

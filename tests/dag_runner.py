@@ -1,0 +1,41 @@
+"""Run a DAG from the session's DAGs folder with ``dag.test()`` and report task states."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+from conftest import DAGS_FOLDER
+
+
+def load_dag(dag_id: str, file_stem: str | None = None) -> Any:
+    """Import the DAG file from the session's DAGs folder and return the DAG named ``dag_id``."""
+    stem = file_stem or dag_id
+    path = DAGS_FOLDER / f"{stem}.py"
+    spec = importlib.util.spec_from_file_location(f"dags_{stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for value in vars(module).values():
+        if getattr(value, "dag_id", None) == dag_id and hasattr(value, "test"):
+            return value
+    raise LookupError(f"no DAG {dag_id} in {path}")
+
+
+def run_dag(dag_id: str, conf: dict[str, Any], file_stem: str | None = None) -> dict[str, Any]:
+    """Run ``dag_id`` once; return ``{"state", "tasks": {(task_id, map_index): state}}``."""
+    dag = load_dag(dag_id, file_stem)
+    run = dag.test(run_conf=conf)
+    tasks = {(ti.task_id, ti.map_index): _text(ti.state) for ti in run.get_task_instances()}
+    return {"state": _text(run.state), "tasks": tasks}
+
+
+def received(path: Path) -> Any:
+    """What the DAG's downstream task wrote."""
+    return json.loads(path.read_text())
+
+
+def _text(state: Any) -> str:
+    return str(getattr(state, "value", state))
