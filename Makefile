@@ -35,7 +35,7 @@ venv: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check airflow_provider_salesloft tests example_dags benchmarks
-	$(VENV)/bin/ruff format --check airflow_provider_salesloft
+	$(VENV)/bin/ruff format --check airflow_provider_salesloft tests example_dags benchmarks
 	$(VENV)/bin/mypy
 
 test: lint

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import tenacity
@@ -45,6 +46,7 @@ class RetryPolicy:
     :param backoff_base_s: first backoff for 5xx and transport errors (extra ``retry_backoff_base_s``).
     :param backoff_max_s: longest single backoff for 5xx and transport errors (extra ``retry_backoff_max_s``).
     :param rate_window_s: length of Salesloft's rate-limit window (extra ``rate_limit_window_s``).
+    :param sleep: how to wait (injectable for tests).
     """
 
     max_attempts: int = 6
@@ -52,6 +54,7 @@ class RetryPolicy:
     backoff_base_s: float = 1.0
     backoff_max_s: float = 30.0
     rate_window_s: float = 60.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
 
     @classmethod
     def from_extras(cls, extras: dict[str, Any]) -> RetryPolicy:
@@ -139,6 +142,7 @@ class RetryPolicy:
             stop=_stop,
             wait=_planned_wait,
             before_sleep=_before_sleep,
+            sleep=self.sleep,
             reraise=True,
         )
         return retrying(_attempt)

@@ -415,12 +415,13 @@ class SalesloftHook(BaseHook):
         if cursor_field:
             base.update(sort_by=cursor_field, sort_direction="ASC")
         seen_at_cursor: set[Any] = set()
-        cursor: Any = None
+        cursor: Any = None  # last cursor_field value yielded
+        since: Any = None  # the listing's current lower bound, set when it restarts
         page: int | None = 1
         while page is not None:
             query = {**base, "page": page}
-            if cursor is not None:
-                query[f"{cursor_field}[gte]"] = cursor
+            if since is not None:
+                query[f"{cursor_field}[gte]"] = since
             answer = self.request("GET", path, params=query) or {}
             records = _unwrap(answer) or []
             for record in records:
@@ -434,8 +435,10 @@ class SalesloftHook(BaseHook):
                 yield record
             paging = (answer.get("metadata") or {}).get("paging") if isinstance(answer, dict) else None
             page = paging.get("next_page") if isinstance(paging, dict) else None
-            if page is not None and cursor_field and int(page) > CHEAP_PAGES and records:
-                page = 1  # restart from the cursor instead of paying for deep pages
+            if page is not None and cursor_field and int(page) > CHEAP_PAGES and cursor not in (None, since):
+                # Restart from the cursor instead of paying for deep pages (unless a restart made no
+                # progress: then more than 100 pages share one value, and only deep pages reach the rest).
+                page, since = 1, cursor
 
     # -- API actions -----------------------------------------------------------------------------------
     def get_me(self) -> dict[str, Any]:
