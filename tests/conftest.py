@@ -43,6 +43,7 @@ os.environ.update(
 os.environ.pop("AIRFLOW_CONN_SALESLOFT_DEFAULT", None)
 
 DAGS_FOLDER = _DAGS
+HOME = _HOME
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

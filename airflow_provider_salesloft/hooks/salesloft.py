@@ -38,8 +38,10 @@ DEFAULT_POOL_SIZE = 16
 MAX_PER_PAGE = 100
 #: Pages past this one cost more than 1 (101-150 cost 3, ...): switch to an ``updated_at`` cursor instead.
 CHEAP_PAGES = 100
-#: How far Salesloft's clock may be behind ours when judging whether a membership was added by our call.
-CLOCK_SKEW = timedelta(seconds=120)
+#: Margin when judging from timestamps whether a membership was added by our call: with the server's clock
+#: offset measured from its ``Date`` header (1 s resolution), and without it (clocks merely NTP-synced).
+CLOCK_MARGIN_MEASURED = timedelta(seconds=2)
+CLOCK_MARGIN_UNMEASURED = timedelta(seconds=120)
 
 
 @dataclass(frozen=True)
@@ -131,14 +133,6 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def added_since(membership: Mapping[str, Any], since: datetime) -> bool:
-    """True when ``membership`` is on its cadence and was (re)added since ``since`` (give or take skew)."""
-    added_at = parse_timestamp(membership.get("added_at"))
-    return bool(membership.get("currently_on_cadence")) and (
-        added_at is None or added_at >= since - CLOCK_SKEW
-    )
-
-
 def _retry_after_seconds(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -224,6 +218,7 @@ class SalesloftHook(BaseHook):
         self.salesloft_conn_id = salesloft_conn_id
         self.pool_size = pool_size
         self.rate_limit_share = rate_limit_share
+        self._server_clock_offset: timedelta | None = None
 
     # -- connection, settings, session (each built once per hook) --------------------------------------
     @cached_property
@@ -284,6 +279,38 @@ class SalesloftHook(BaseHook):
         session.cert = settings.cert
         session.trust_env = settings.trust_env
         return session
+
+    @property
+    def server_clock_offset(self) -> timedelta | None:
+        """Salesloft's clock minus ours, from the first answer's ``Date`` header (None until then)."""
+        return self._server_clock_offset
+
+    def membership_added_since(self, membership: Mapping[str, Any], since: datetime) -> bool:
+        """True when ``membership`` is on its cadence and was (re)added at or after ``since`` (our clock).
+
+        Compares Salesloft's ``added_at`` with ``since`` moved to Salesloft's clock; tells an add made by a
+        call that began at ``since`` from an earlier one.
+        """
+        if not membership.get("currently_on_cadence"):
+            return False
+        added_at = parse_timestamp(membership.get("added_at"))
+        if added_at is None:
+            return True
+        offset = self._server_clock_offset
+        if offset is None:
+            return added_at >= since - CLOCK_MARGIN_UNMEASURED
+        return added_at >= since + offset - CLOCK_MARGIN_MEASURED
+
+    def _measure_clock(self, response: requests.Response, received: datetime) -> None:
+        if self._server_clock_offset is not None:
+            return
+        try:
+            server_now = email.utils.parsedate_to_datetime(response.headers.get("Date", ""))
+        except (TypeError, ValueError):
+            return
+        if server_now is not None and server_now.tzinfo is not None:
+            # Date is truncated to the second: the server's time was within [Date, Date + 1 s).
+            self._server_clock_offset = server_now + timedelta(seconds=0.5) - received
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -378,6 +405,7 @@ class SalesloftHook(BaseHook):
                     response.status_code if response is not None else None,
                     response.headers if response is not None else None,
                 )
+            self._measure_clock(response, datetime.now(timezone.utc))
             if response.status_code == 401 and self.token_source.invalidate(token):
                 continue
             if response.status_code >= 400:
@@ -473,7 +501,7 @@ class SalesloftHook(BaseHook):
 
         def reconcile() -> dict[str, Any] | None:
             current = self.find_current_membership(person, cadence)
-            return current if current is not None and added_since(current, started) else None
+            return current if current is not None and self.membership_added_since(current, started) else None
 
         body = {key: value for key, value in ids.items() if value is not None}
         return _unwrap(  # type: ignore[no-any-return]

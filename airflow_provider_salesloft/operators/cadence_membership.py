@@ -13,7 +13,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftAlreadyOnCadenceError,
     SalesloftValidationError,
 )
-from airflow_provider_salesloft.hooks.salesloft import SalesloftHook, added_since
+from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 from airflow_provider_salesloft.links import CADENCE_URL_XCOM_KEY, SalesloftCadenceLink, cadence_url
 from airflow_provider_salesloft.validation import coerce_id, coerce_optional_id
 
@@ -88,7 +88,7 @@ class CreateCadenceMembershipOperator(BaseOperator):
             membership = self.hook.create_cadence_membership(
                 person_id, cadence_id, user_id=user_id, step_id=step_id, task_id=salesloft_task_id
             )
-            already_on = not added_since(membership, started)
+            already_on = not self.hook.membership_added_since(membership, started)
         except SalesloftValidationError:
             existing = self.hook.find_current_membership(person_id, cadence_id)
             if existing is None:

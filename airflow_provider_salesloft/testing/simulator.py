@@ -26,7 +26,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -456,6 +456,15 @@ class SalesloftSimulator:
                 for m in self.state.memberships.values()
                 if m["cadence_id"] == cadence_id and m["currently_on_cadence"]
             }
+
+    def age_memberships(self, seconds: float) -> None:
+        """Move every membership's timestamps ``seconds`` into the past (as if added earlier)."""
+        delta = timedelta(seconds=seconds)
+        with self.state.lock:
+            for membership in self.state.memberships.values():
+                for key in ("added_at", "created_at", "updated_at"):
+                    moved = datetime.fromisoformat(membership[key]) - delta
+                    membership[key] = moved.isoformat(timespec="microseconds")
 
     def expire_tokens(self) -> None:
         """Expire every OAuth access token now (refresh tokens stay valid)."""
