@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: start the Salesloft simulator, migrate a SQLite Airflow db under .demo/, run the example DAGs
-# with `airflow dags test`, and print what their downstream tasks received.
+# (one add with ids from XCom; the nightly warehouse-to-cadence sync from SQLite) with `airflow dags test`,
+# and print what their downstream tasks received.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:?run through make demo}
@@ -16,7 +17,7 @@ export AIRFLOW__CORE__FERNET_KEY="n3hBn-lX8nUw4hdAvLZyBqxqsvA1HQXp5ZuOTvzXzjc="
 mkdir -p "$AIRFLOW_HOME"
 
 echo "== starting the Salesloft simulator (loopback, 20-50 ms latency)"
-"$PY" -m airflow_provider_salesloft.testing --port 0 --latency-ms 20 50 >"$DEMO/simulator.out" 2>"$DEMO/simulator.err" &
+"$PY" -m airflow_provider_salesloft.testing --port 0 --latency-ms 20 50 --people 300 >"$DEMO/simulator.out" 2>"$DEMO/simulator.err" &
 SIM_PID=$!
 trap 'kill $SIM_PID 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$DEMO/simulator.out" ] && break; sleep 0.1; done
@@ -24,8 +25,11 @@ SIM_URL=$("$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline
 export AIRFLOW_CONN_SALESLOFT_DEFAULT=$("$PY" -c 'import json,sys; print(json.dumps(json.loads(open(sys.argv[1]).readline())["connection"]))' "$DEMO/simulator.out")
 echo "   simulator at $SIM_URL"
 
+export AIRFLOW_CONN_SALESLOFT_LEADS_DB="{\"conn_type\": \"sqlite\", \"host\": \"$PWD/$DEMO/leads.db\"}"
+
 echo "== migrating the Airflow metadata db ($AIRFLOW__DATABASE__SQL_ALCHEMY_CONN)"
 "$VENV/bin/airflow" db migrate >"$DEMO/db-migrate.log" 2>&1
+"$VENV/bin/airflow" pools set salesloft_api 1 "one Salesloft team's rate-limit budget" >>"$DEMO/db-migrate.log" 2>&1
 
 run_dag() {
   local dag_id=$1 marker=$2
@@ -39,6 +43,7 @@ run_dag() {
 }
 
 run_dag example_salesloft_cadence_membership "MEMBERSHIP id="
+run_dag example_salesloft_sync "SYNC SUMMARY"
 echo "== simulator counters"
 "$PY" - "$SIM_URL" <<'PYEOF'
 import json, sys, urllib.request

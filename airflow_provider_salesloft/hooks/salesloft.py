@@ -22,6 +22,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftConfigError,
     SalesloftError,
     SalesloftTransportError,
+    SalesloftValidationError,
     api_error_class,
 )
 from airflow_provider_salesloft.hooks.auth import ApiKeyTokenSource, TokenSource
@@ -508,6 +509,33 @@ class SalesloftHook(BaseHook):
             self.request("POST", "/v2/cadence_memberships", body=body, reconcile=reconcile)
         )
 
+    def ensure_cadence_membership(
+        self,
+        person_id: int,
+        cadence_id: int,
+        user_id: int | None = None,
+        step_id: int | None = None,
+        task_id: int | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Add a person to a cadence unless already on it; return ``(membership, added_now)``.
+
+        Copes with both answers Salesloft may give for a person already on the cadence: a 422 (then the
+        current membership is looked up) or a 200 with the existing membership (told apart by ``added_at``).
+
+        :raises SalesloftValidationError: a 422 for any other reason (the person is not on the cadence).
+        """
+        started = datetime.now(timezone.utc)
+        try:
+            membership = self.create_cadence_membership(
+                person_id, cadence_id, user_id=user_id, step_id=step_id, task_id=task_id
+            )
+        except SalesloftValidationError:
+            existing = self.find_current_membership(person_id, cadence_id)
+            if existing is None:
+                raise
+            return existing, False
+        return membership, self.membership_added_since(membership, started)
+
     def get_cadence_membership(self, membership_id: int) -> dict[str, Any]:
         """``GET /v2/cadence_memberships/{id}``."""
         return self.get_data(  # type: ignore[no-any-return]
@@ -547,6 +575,10 @@ class SalesloftHook(BaseHook):
             chunk = unique[start : start + MAX_PER_PAGE]
             people.extend(self.paginate("/v2/people", query_params({"email_addresses": chunk})))
         return people
+
+    def get_cadence(self, cadence_id: int) -> dict[str, Any]:
+        """``GET /v2/cadences/{id}``."""
+        return self.get_data(f"/v2/cadences/{coerce_id('cadence_id', cadence_id)}")  # type: ignore[no-any-return]
 
     def iter_cadences(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """``GET /v2/cadences``: filters ``name`` (list), ``people_addable``, ``team_cadence``."""

@@ -1,5 +1,6 @@
 """Salesloft operators."""
 
 from airflow_provider_salesloft.operators.cadence_membership import CreateCadenceMembershipOperator
+from airflow_provider_salesloft.operators.sync import SyncCadenceMembershipsOperator
 
-__all__ = ["CreateCadenceMembershipOperator"]
+__all__ = ["CreateCadenceMembershipOperator", "SyncCadenceMembershipsOperator"]

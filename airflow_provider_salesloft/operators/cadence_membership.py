@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, Literal
 
 from airflow.providers.common.compat.sdk import BaseOperator
 
-from airflow_provider_salesloft.exceptions import (
-    SalesloftAlreadyOnCadenceError,
-    SalesloftValidationError,
-)
+from airflow_provider_salesloft.exceptions import SalesloftAlreadyOnCadenceError
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 from airflow_provider_salesloft.links import CADENCE_URL_XCOM_KEY, SalesloftCadenceLink, cadence_url
 from airflow_provider_salesloft.validation import coerce_id, coerce_optional_id
@@ -83,20 +79,11 @@ class CreateCadenceMembershipOperator(BaseOperator):
         step_id = coerce_optional_id("step_id", self.step_id)
         salesloft_task_id = coerce_optional_id("salesloft_task_id", self.salesloft_task_id)
 
-        started = datetime.now(timezone.utc)
-        try:
-            membership = self.hook.create_cadence_membership(
-                person_id, cadence_id, user_id=user_id, step_id=step_id, task_id=salesloft_task_id
-            )
-            already_on = not self.hook.membership_added_since(membership, started)
-        except SalesloftValidationError:
-            existing = self.hook.find_current_membership(person_id, cadence_id)
-            if existing is None:
-                raise
-            membership, already_on = existing, True
-
+        membership, added_now = self.hook.ensure_cadence_membership(
+            person_id, cadence_id, user_id=user_id, step_id=step_id, task_id=salesloft_task_id
+        )
         membership_id, state = membership.get("id"), membership.get("current_state")
-        if already_on:
+        if not added_now:
             if self.if_already_on_cadence == "fail":
                 raise SalesloftAlreadyOnCadenceError(person_id, cadence_id, membership_id)
             self.log.warning(

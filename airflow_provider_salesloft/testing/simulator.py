@@ -813,6 +813,11 @@ def _make_handler(sim: SalesloftSimulator) -> type[BaseHTTPRequestHandler]:
                     if person is None:
                         raise _not_found()
                     return 200, {"data": person}
+                if resource == "cadences" and method == "GET" and ident is not None and ident.isdigit():
+                    cadence = state.cadences.get(int(ident))
+                    if cadence is None:
+                        raise _not_found()
+                    return 200, {"data": cadence}
                 if resource == "cadences" and method == "GET" and ident is None:
                     cadences = [c for c in state.cadences.values() if not c.get("archived")]
                     names = params.get("name[]")
@@ -824,9 +829,9 @@ def _make_handler(sim: SalesloftSimulator) -> type[BaseHTTPRequestHandler]:
                     return 200, _paged(cadences, params)
                 if resource == "steps" and method == "GET" and ident is None:
                     steps = list(state.steps.values())
-                    cadence = _optional_int(params, "cadence_id")
-                    if cadence is not None:
-                        steps = [s for s in steps if s["cadence_id"] == cadence]
+                    wanted_cadence = _optional_int(params, "cadence_id")
+                    if wanted_cadence is not None:
+                        steps = [s for s in steps if s["cadence_id"] == wanted_cadence]
                     return 200, _paged(steps, params)
                 if resource == "users" and method == "GET" and ident is None:
                     return 200, _paged(list(state.users.values()), params)

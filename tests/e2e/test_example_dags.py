@@ -31,3 +31,28 @@ def test_example_cadence_membership_dag_runs(simulator: Any, capsys: pytest.Capt
     membership = simulator.memberships_on(10)[1001]
     assert f"MEMBERSHIP id={membership['id']} state=staged" in capsys.readouterr().out
     assert Path(DAGS_FOLDER / "example_salesloft_cadence_membership.py").exists()
+
+
+def test_example_sync_dag_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from airflow_provider_salesloft.testing import SalesloftSimulator
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SALESLOFT_LEADS_DB",
+        json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "leads.db")}),
+    )
+    with SalesloftSimulator(people=300, rate_limit=10_000) as sim:
+        monkeypatch.setenv("AIRFLOW_CONN_SALESLOFT_DEFAULT", sim.connection_uri_json())
+        run = load_dag("example_salesloft_sync").test()
+
+        assert str(getattr(run.state, "value", run.state)) == "success"
+        on_cadences = len(sim.memberships_on(10)) + len(sim.memberships_on(11))
+    out = capsys.readouterr().out
+    assert f"'added': {on_cadences}" in out
+    assert "'rows': 194" in out
+    assert "'person_not_found': 8" in out
+    assert "'duplicates': 4" in out
+    assert "'invalid': 2" in out

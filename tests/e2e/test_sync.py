@@ -1,0 +1,191 @@
+"""SyncCadenceMembershipsOperator in real DAG runs: every row accounted for, one call per add, reruns free."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dag_runner import received, run_dag
+
+from airflow_provider_salesloft.testing import SalesloftSimulator
+
+pytestmark = pytest.mark.e2e
+
+KNOWN, ALREADY_ON, UNKNOWN, DUPLICATES, INVALID = 890, 40, 50, 40, 20
+
+
+def make_leads(path: Path) -> dict[str, int]:
+    """1,000 rows: known (mixed-case emails and person ids), unknown, duplicate and invalid; return counts."""
+    rows: list[tuple[Any, ...]] = []
+    for n in range(1, KNOWN + 1):
+        if n % 5 == 0:
+            rows.append((None, 1000 + n, None))  # keyed by person_id
+        else:
+            email = f"person{n}@example.com"
+            rows.append((email.upper() if n % 3 == 0 else email, None, None))
+    rows += [(f"nobody{n}@example.org", None, None) for n in range(UNKNOWN)]
+    rows += [rows[n * 7] for n in range(DUPLICATES)]
+    invalid = [
+        (None, None, None),
+        ("", None, None),
+        (None, "abc", None),
+        (None, -3, None),
+        ("person5@example.com", None, "x"),
+    ]
+    rows += [invalid[n % len(invalid)] for n in range(INVALID)]
+    assert len(rows) == 1000
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE leads (position INTEGER, email TEXT, person_id, cadence_id)")
+        db.executemany("INSERT INTO leads VALUES (?, ?, ?, ?)", [(i, *row) for i, row in enumerate(rows)])
+    return {"rows": len(rows)}
+
+
+@pytest.fixture
+def leads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "leads.db"
+    make_leads(path)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SALESLOFT_TEST_LEADS", json.dumps({"conn_type": "sqlite", "host": str(path)})
+    )
+    return path
+
+
+@pytest.fixture
+def big_sim(monkeypatch: pytest.MonkeyPatch) -> Any:
+    with SalesloftSimulator(people=1000, rate_limit=100_000, rate_window_s=5.0) as sim:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_SALESLOFT_DEFAULT", sim.connection_uri_json(retry_backoff_base_s=0.05)
+        )
+        yield sim
+
+
+def pre_add(sim: SalesloftSimulator, count: int) -> set[int]:
+    """Put the first ``count`` known people on cadence 10 before the sync."""
+    people = {1000 + n for n in range(1, count + 1)}
+    for person in people:
+        sim.state.add_to_cadence(1, {"person_id": person, "cadence_id": 10}, "422")
+    return people
+
+
+def sync(dag_id: str, tmp_path: Path, **conf: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    out = tmp_path / f"{dag_id}.json"
+    result = run_dag(
+        dag_id, {"out": str(out), "report": str(tmp_path / "report.jsonl"), **conf}, "salesloft_test_sync"
+    )
+    return result, received(out)
+
+
+def test_sql_sync_accounts_for_every_row(big_sim: SalesloftSimulator, leads: Path, tmp_path: Path) -> None:
+    pre_add(big_sim, ALREADY_ON)
+
+    result, summary = sync("salesloft_test_sync", tmp_path)
+
+    assert result["state"] == "success"
+    assert {
+        k: summary[k]
+        for k in (
+            "rows",
+            "added",
+            "already_on_cadence",
+            "person_not_found",
+            "duplicates",
+            "invalid",
+            "failed",
+        )
+    } == {
+        "rows": 1000,
+        "added": KNOWN - ALREADY_ON,
+        "already_on_cadence": ALREADY_ON,
+        "person_not_found": UNKNOWN,
+        "duplicates": DUPLICATES,
+        "invalid": INVALID,
+        "failed": 0,
+    }
+    assert sorted(big_sim.memberships_on(10)) == [1000 + n for n in range(1, KNOWN + 1)]
+    assert big_sim.stats.adds == KNOWN - ALREADY_ON  # nobody added twice
+    posts = big_sim.stats.calls_by_route["POST /v2/cadence_memberships"]
+    assert posts == KNOWN - ALREADY_ON  # no POST for people already on, unknown, duplicated or invalid
+    assert summary["api_calls"] == big_sim.stats.calls
+    assert summary["api_calls"] / summary["added"] <= 1.02
+    assert big_sim.stats.calls_by_route["GET /v2/people"] <= 10  # 100 emails a call
+    assert len(summary["failures"]) == INVALID
+    assert all(f["reason"] for f in summary["failures"])
+    assert summary["dry_run"] is False
+    assert len(json.dumps(summary)) < 64 * 1024
+
+    report = [json.loads(line) for line in (tmp_path / "report.jsonl").read_text().splitlines()]
+    assert sorted(line["row"] if "row" in line else line["index"] for line in report) == list(range(1000))
+
+
+def test_rerun_adds_nothing_and_costs_only_lookups(
+    big_sim: SalesloftSimulator, leads: Path, tmp_path: Path
+) -> None:
+    sync("salesloft_test_sync", tmp_path)
+    calls_before, adds_before = big_sim.stats.calls, big_sim.stats.adds
+
+    result, summary = sync("salesloft_test_sync", tmp_path)
+
+    assert result["state"] == "success"
+    assert summary["added"] == 0
+    assert summary["already_on_cadence"] == KNOWN
+    assert big_sim.stats.adds == adds_before
+    rerun_calls = big_sim.stats.calls - calls_before
+    assert big_sim.stats.calls_by_route["POST /v2/cadence_memberships"] == KNOWN
+    assert rerun_calls == summary["api_calls"] <= 25  # email lookups + one cadence check + member pages
+
+
+def test_dry_run_writes_nothing(big_sim: SalesloftSimulator, leads: Path, tmp_path: Path) -> None:
+    pre_add(big_sim, ALREADY_ON)
+
+    result, summary = sync("salesloft_test_sync_dry", tmp_path)
+
+    assert result["state"] == "success"
+    assert summary["dry_run"] is True
+    assert summary["added"] == KNOWN - ALREADY_ON  # would be added
+    assert summary["already_on_cadence"] == ALREADY_ON
+    assert big_sim.stats.calls_by_route["POST /v2/cadence_memberships"] == 0
+    assert big_sim.stats.adds == 0
+    assert len(big_sim.memberships_on(10)) == ALREADY_ON
+
+
+def test_failed_rows_fail_the_task_after_pushing_summary(
+    big_sim: SalesloftSimulator, leads: Path, tmp_path: Path, task_logs: Any
+) -> None:
+    result, summary = sync("salesloft_test_sync_strict", tmp_path)
+
+    assert result["tasks"][("sync", -1)] == "failed"
+    assert summary["invalid"] == INVALID  # the summary was pushed before failing
+    assert summary["added"] == KNOWN  # and every other row was still done
+    assert "20 rows failed or were invalid (max_failed_rows=0)" in task_logs()
+
+
+def test_rows_from_upstream_xcom_with_faults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [{"person_id": 1000 + n} for n in range(1, 61)] + [
+        {"email": "person3@example.com"},
+        {"person_id": 999_999},
+    ]
+    with SalesloftSimulator(
+        seed=11,
+        rate_limit=20,
+        rate_window_s=1.0,
+        error_503_share=0.08,
+        drop_share=0.03,
+        lost_response_share=0.05,
+        latency_ms=(5, 20),
+    ) as sim:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_SALESLOFT_DEFAULT",
+            sim.connection_uri_json(
+                retry_max_attempts=12, retry_backoff_base_s=0.02, retry_backoff_max_s=0.2
+            ),
+        )
+        result, summary = sync("salesloft_test_sync_rows", tmp_path, rows=rows)
+
+        assert result["state"] == "success"
+        assert (summary["added"], summary["duplicates"], summary["person_not_found"]) == (60, 1, 1)
+        assert sorted(sim.memberships_on(11)) == [1000 + n for n in range(1, 61)]
+        assert sim.stats.adds == 60
+        assert sim.stats.errors_503 + sim.stats.dropped + sim.stats.lost_responses > 0
