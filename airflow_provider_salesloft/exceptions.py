@@ -51,6 +51,17 @@ class SalesloftTransportError(SalesloftError):
         self.committed_maybe = committed_maybe
 
 
+class SalesloftOAuthError(SalesloftError):
+    """Salesloft's OAuth token endpoint refused to issue a token, or a rotated token could not be kept.
+
+    :param error: the OAuth ``error`` code (``invalid_grant``, ``invalid_client``, ...), or ``""``.
+    """
+
+    def __init__(self, message: str, *, error: str = "") -> None:
+        super().__init__(message)
+        self.error = error
+
+
 class SalesloftAPIError(SalesloftError):
     """Salesloft answered with an error status.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_salesloft import __version__
+from airflow_provider_salesloft.connection_form import provider_conn_fields, provider_ui_field_behaviour
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -31,7 +32,10 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "Salesloft",
-                "python-modules": ["airflow_provider_salesloft.operators.cadence_membership"],
+                "python-modules": [
+                    "airflow_provider_salesloft.operators.cadence_membership",
+                    "airflow_provider_salesloft.operators.sync",
+                ],
             }
         ],
         "connection-types": [
@@ -39,6 +43,8 @@ def get_provider_info() -> dict[str, Any]:
                 "connection-type": "salesloft",
                 "hook-class-name": "airflow_provider_salesloft.hooks.salesloft.SalesloftHook",
                 "hook-name": "Salesloft",
+                "conn-fields": provider_conn_fields(),
+                "ui-field-behaviour": provider_ui_field_behaviour(),
             }
         ],
         "extra-links": ["airflow_provider_salesloft.links.SalesloftCadenceLink"],

@@ -4,7 +4,7 @@ Salesloft's limit is per team, shared by every integration, counted in cost per 
 raised per customer, so it is learned from the answers instead of assumed: every response carries
 ``x-ratelimit-remaining-minute`` and ``x-ratelimit-endpoint-cost`` (reported; both may be absent, and then
 pacing stays out of the way and 429s are simply retried). No header gives the reset time, so the pacer learns
-the window's phase by watching ``remaining`` jump back up.
+when windows start by watching ``remaining`` jump back up.
 
 The policy:
 
@@ -12,13 +12,17 @@ The policy:
 * the limit ``L`` is estimated as the largest ``remaining + cost`` seen; ``(1 - share) * L`` is left for
   other integrations of the team;
 * a request goes out only while ``remaining - reserve - cost in flight >= its cost``; otherwise callers wait
-  for the next window: until the learned reset time, or (phase not yet learned) with sparse probes;
-* a 429 blocks everyone until the next expected reset, so a spent budget costs one 429, not a storm.
+  for the next window and one probe request tells whether it has begun (1 % of the limit stays unspent
+  for such probes, so that they find budget rather than a 429);
+* window starts are located to an interval ``(lo, hi]`` (the last request that saw the old window, the
+  first that saw the new one), narrowed by probing its middle: the first window costs a few probes, later
+  windows are entered on time with none;
+* a 429 blocks every caller of the hook until the next expected window, so a spent budget costs one 429,
+  not a storm.
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -26,6 +30,12 @@ from dataclasses import dataclass
 
 REMAINING_HEADER = "x-ratelimit-remaining-minute"
 COST_HEADER = "x-ratelimit-endpoint-cost"
+#: While the window's start is unknown, probe this often (share of a window).
+PROBE_EVERY = 0.2
+#: Share of the limit kept unspent for probes, so that a probe finds budget instead of a 429.
+PROBE_RESERVE = 0.01
+#: Stop narrowing the window start once it is known this precisely (share of a window).
+PHASE_PRECISION = 0.01
 
 
 @dataclass
@@ -64,27 +74,65 @@ class RateLimitPacer:
         self._need_probe = False
         self._inflight = 0
         self._inflight_cost = 0
-        self._reset_at: float | None = None  # a time at (or just after) which a window started
         self._blocked_until = 0.0
+        self._window_started_at: float | None = None  # send time of the first request seen in this window
+        self._last_in_window_at: float | None = None  # latest send time of a request seen in this window
+        self._phase: tuple[float, float] | None = None  # a window started in (lo, hi]
         self.stats = PacerStats()
 
-    # -- helpers (call with the lock held) -------------------------------------------------------------
-    def _reserve(self) -> float:
-        return (1.0 - self.share) * (self.limit_estimate or 0)
+    # -- window phase (call with the lock held) ----------------------------------------------------------
+    def _shift(self, moment: float, near: float) -> float:
+        """``moment`` moved by whole windows to the window boundary nearest ``near``."""
+        return moment + round((near - moment) / self.window_s) * self.window_s
 
-    def _next_reset(self, now: float) -> float | None:
-        if self._reset_at is None:
+    def _next_start_interval(self, now: float) -> tuple[float, float] | None:
+        """Where the window after the current one starts, as ``(lo, hi]``; None while unknown."""
+        if self._phase is None:
             return None
-        windows = int((now - self._reset_at) // self.window_s) + 1
-        return self._reset_at + windows * self.window_s
+        anchor = self._window_started_at if self._window_started_at is not None else now - self.window_s
+        return (
+            self._shift(self._phase[0], anchor + self.window_s),
+            self._shift(self._phase[1], anchor + self.window_s),
+        )
+
+    def _saw_window_start(self, sent_at: float) -> None:
+        """The request sent at ``sent_at`` was the first seen in a new window."""
+        lo = self._last_in_window_at
+        if lo is None or lo >= sent_at:
+            lo = sent_at - PROBE_EVERY * self.window_s
+        hi = sent_at
+        if self._phase is not None:
+            old_lo, old_hi = (self._shift(edge, hi) for edge in self._phase)
+            if max(lo, old_lo) < min(hi, old_hi):  # consistent with what was known: intersect
+                lo, hi = max(lo, old_lo), min(hi, old_hi)
+        self._phase = (lo, hi)
+        self._window_started_at = sent_at
+        self._last_in_window_at = None
+
+    def _saw_same_window(self, sent_at: float) -> None:
+        """The request sent at ``sent_at`` was handled in the current window: the next one starts later."""
+        if self._last_in_window_at is None or sent_at > self._last_in_window_at:
+            self._last_in_window_at = sent_at
+        upcoming = self._next_start_interval(sent_at)
+        if upcoming is not None and upcoming[0] < sent_at < upcoming[1]:
+            shift = upcoming[0] - self._phase[0] if self._phase else 0.0
+            self._phase = (sent_at - shift, upcoming[1] - shift)
 
     def _block_until_next_window(self, now: float) -> None:
-        upcoming = self._next_reset(now)
+        """Hold every caller until a new window may have begun; then one probe goes first."""
+        upcoming = self._next_start_interval(now)
         if upcoming is None:
-            # Phase unknown: probe a few times per window until a reset is seen.
-            upcoming = now + self.window_s * random.uniform(0.04, 0.06)
-        self._blocked_until = max(self._blocked_until, upcoming)
+            moment = now + PROBE_EVERY * self.window_s
+        else:
+            lo, hi = max(upcoming[0], now), upcoming[1]
+            # Probe the middle of the uncertain interval until it is narrow; then enter at its end.
+            moment = hi if hi - lo <= PHASE_PRECISION * self.window_s else (lo + hi) / 2
+        self._blocked_until = max(self._blocked_until, moment, now)
         self._need_probe = True
+
+    def _reserve(self) -> float:
+        limit = self.limit_estimate or 0
+        return max((1.0 - self.share) * limit, float(int(PROBE_RESERVE * limit)))
 
     # -- public API ------------------------------------------------------------------------------------
     def acquire(self, cost: int = 1) -> float:
@@ -131,33 +179,38 @@ class RateLimitPacer:
             self._inflight -= 1
             self._inflight_cost -= cost
             self._answers += 1
-            remaining = _int_header(headers, REMAINING_HEADER)
-            charged = _int_header(headers, COST_HEADER) or cost
             if status == 429:
                 self.stats.rate_limited += 1
-                self.remaining = 0
-                self._block_until_next_window(self._clock())
-            elif status is None:
+            stale = self._window_started_at is not None and sent_at < self._window_started_at
+            if status is None:
                 self._need_probe = False  # no answer at all: nothing learned
+            elif stale:
+                pass  # sent before the latest known window start: tells nothing about the current window
+            elif status == 429:
+                self.remaining = 0
+                self._saw_same_window(sent_at)
+                self._block_until_next_window(self._clock())
             else:
                 self._need_probe = False
-                if remaining is not None:
-                    seen_limit = remaining + charged
-                    if self.limit_estimate is None or seen_limit > self.limit_estimate:
-                        self.limit_estimate = seen_limit
-                    if (
-                        self.remaining is not None
-                        and remaining > self.remaining + self._inflight_cost + charged
-                    ):
-                        # remaining went back up: a window started before this request was handled.
-                        self._reset_at = sent_at
-                        self.remaining = remaining
-                    elif self.remaining is None or remaining < self.remaining:
-                        self.remaining = remaining
+                self._read_headers(sent_at, headers, cost)
             self._cond.notify_all()
 
+    def _read_headers(self, sent_at: float, headers: Mapping[str, str] | None, cost: int) -> None:
+        remaining = _int_header(headers, REMAINING_HEADER)
+        if remaining is None:
+            return
+        charged = _int_header(headers, COST_HEADER) or cost
+        if self.limit_estimate is None or remaining + charged > self.limit_estimate:
+            self.limit_estimate = remaining + charged
+        if self.remaining is not None and remaining > self.remaining + self._inflight_cost + charged:
+            self._saw_window_start(sent_at)  # remaining went back up
+            self.remaining = remaining
+        else:
+            self._saw_same_window(sent_at)
+            self.remaining = remaining if self.remaining is None else min(self.remaining, remaining)
+
     def wait_after_rate_limit(self) -> float:
-        """Seconds a 429'd request should wait before its retry: until the next window is expected."""
+        """Seconds a 429'd request should wait before its retry: until a new window may have begun."""
         with self._cond:
             now = self._clock()
             self._block_until_next_window(now)

@@ -80,11 +80,19 @@ class RetryPolicy:
             return error.committed_maybe
         return isinstance(error, SalesloftServerError)
 
-    def wait_seconds(self, error: BaseException, attempt: int) -> float:
-        """Seconds to wait after ``attempt`` (1-based) failed with ``error``."""
+    def wait_seconds(
+        self, error: BaseException, attempt: int, rate_limit_wait: Callable[[], float] | None = None
+    ) -> float:
+        """Seconds to wait after ``attempt`` (1-based) failed with ``error``.
+
+        :param rate_limit_wait: for a 429 without ``Retry-After``: asks a rate-limit pacer, which knows when
+            the window resets, instead of waiting a whole window.
+        """
         if isinstance(error, SalesloftRateLimitError):
             if error.retry_after is not None:
                 return max(0.0, error.retry_after)
+            if rate_limit_wait is not None:
+                return rate_limit_wait()
             return self.rate_window_s * (1.0 + random.uniform(0.0, 0.1))
         ceiling = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0.0, ceiling / 2)
@@ -95,14 +103,20 @@ class RetryPolicy:
         *,
         describe: str,
         log: logging.Logger | Any,
+        rate_limit_wait: Callable[[], float] | None = None,
     ) -> T:
         """Run ``attempt_fn(attempt_number)`` until it returns, retrying as this policy says.
+
+        429s are bounded by the total wait only (a paced caller may be told to wait several short times in
+        one window); every other retryable error also by ``max_attempts``.
 
         :param attempt_fn: one attempt; gets the 1-based attempt number.
         :param describe: what is attempted, for log lines (must hold no secret).
         :param log: where retries are logged.
+        :param rate_limit_wait: see :meth:`wait_seconds`.
         """
         planned: dict[int, float] = {}
+        errors: dict[int, BaseException] = {}
         attempts = 0
 
         def _planned_wait(state: tenacity.RetryCallState) -> float:
@@ -110,26 +124,33 @@ class RetryPolicy:
                 assert state.outcome is not None
                 error = state.outcome.exception()
                 assert error is not None
-                planned[state.attempt_number] = self.wait_seconds(error, state.attempt_number)
+                errors[state.attempt_number] = error
+                planned[state.attempt_number] = self.wait_seconds(
+                    error, state.attempt_number, rate_limit_wait
+                )
             return planned[state.attempt_number]
 
         def _stop(state: tenacity.RetryCallState) -> bool:
-            if state.attempt_number >= self.max_attempts:
+            upcoming = _planned_wait(state)
+            failures = sum(1 for error in errors.values() if not isinstance(error, SalesloftRateLimitError))
+            if failures >= self.max_attempts:
                 return True
             already_waited = sum(s for n, s in planned.items() if n < state.attempt_number)
-            return already_waited + _planned_wait(state) > self.max_elapsed_s
+            return already_waited + upcoming > self.max_elapsed_s
 
         def _before_sleep(state: tenacity.RetryCallState) -> None:
             assert state.outcome is not None and state.next_action is not None
             error = state.outcome.exception()
             reason = f"{error.status_code} {error.message}" if isinstance(error, SalesloftAPIError) else error
             log.warning(
-                "Salesloft %s failed on attempt %d/%d (%s); retrying in %.1f s",
+                "Salesloft %s failed on attempt %d (%s); retrying in %.1f s (at most %d attempts for errors, "
+                "%.0f s of waiting)",
                 describe,
                 state.attempt_number,
-                self.max_attempts,
                 reason,
                 state.next_action.sleep,
+                self.max_attempts,
+                self.max_elapsed_s,
             )
 
         def _attempt() -> T:

@@ -17,6 +17,7 @@ from airflow.providers.common.compat.sdk import BaseHook, mask_secret
 from requests_toolbelt.adapters.socket_options import TCPKeepAliveAdapter
 from urllib3.exceptions import NewConnectionError
 
+from airflow_provider_salesloft import connection_form
 from airflow_provider_salesloft.exceptions import (
     SalesloftAPIError,
     SalesloftConfigError,
@@ -25,13 +26,18 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftValidationError,
     api_error_class,
 )
-from airflow_provider_salesloft.hooks.auth import ApiKeyTokenSource, TokenSource
+from airflow_provider_salesloft.hooks.auth import (
+    ApiKeyTokenSource,
+    OAuthTokenSource,
+    TokenSource,
+    VariableTokenStore,
+)
 from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
 from airflow_provider_salesloft.hooks.retry import RetryPolicy
 from airflow_provider_salesloft.validation import coerce_id, coerce_optional_id
 
-DEFAULT_BASE_URL = "https://api.salesloft.com"
-DEFAULT_APP_URL = "https://app.salesloft.com"
+DEFAULT_BASE_URL = connection_form.DEFAULT_API_URL
+DEFAULT_APP_URL = connection_form.DEFAULT_APP_URL
 DEFAULT_TIMEOUT_S = 30.0
 #: Connections kept alive per hook; the sync operator's worker pool never exceeds it.
 DEFAULT_POOL_SIZE = 16
@@ -252,10 +258,50 @@ class SalesloftHook(BaseHook):
             retry=RetryPolicy.from_extras(extras),
         )
 
+    def extra(self, name: str) -> Any:
+        """A connection extra, set as ``name`` (JSON, new forms) or ``extra__salesloft__name`` (old forms)."""
+        extras = self.connection.extra_dejson
+        value = extras.get(name)
+        return value if value not in (None, "") else extras.get(f"extra__{self.conn_type}__{name}")
+
     @cached_property
     def token_source(self) -> TokenSource:
-        """Where bearer tokens come from, chosen from the connection."""
-        return ApiKeyTokenSource(self.connection.password or "")
+        """Where bearer tokens come from, chosen from the connection.
+
+        * ``client_id`` + ``client_secret`` + ``refresh_token`` extras: OAuth with rotating refresh tokens;
+        * ``client_id`` + ``client_secret`` extras: OAuth client credentials;
+        * else the ``password`` is the API key.
+        """
+        client_id, client_secret = self.extra("client_id"), self.extra("client_secret")
+        refresh_token = self.extra("refresh_token")
+        conn_id = self.salesloft_conn_id
+        if client_id or client_secret or refresh_token:
+            missing = [
+                name
+                for name, value in (("client_id", client_id), ("client_secret", client_secret))
+                if not value
+            ]
+            if missing:
+                raise SalesloftConfigError(
+                    f"connection {conn_id!r} is set up for OAuth but its extras lack {' and '.join(missing)}"
+                )
+            return OAuthTokenSource(
+                grant="refresh_token" if refresh_token else "client_credentials",
+                client_id=str(client_id),
+                client_secret=str(client_secret),
+                refresh_token=str(refresh_token) if refresh_token else None,
+                token_url=parse_base_url(str(self.extra("token_url") or connection_form.DEFAULT_TOKEN_URL)),
+                store=VariableTokenStore(conn_id),
+                session=lambda: self.session,
+                timeout=self.settings.timeout,
+                retry=self.settings.retry,
+            )
+        if not self.connection.password:
+            raise SalesloftConfigError(
+                f"connection {conn_id!r} has no credentials: put the API key in its password, or an OAuth "
+                "app in its extras (client_id and client_secret, plus refresh_token for a user grant)"
+            )
+        return ApiKeyTokenSource(self.connection.password)
 
     @cached_property
     def pacer(self) -> RateLimitPacer:
@@ -359,7 +405,12 @@ class SalesloftHook(BaseHook):
                 last_error = error
                 raise
 
-        return policy.call(attempt, describe=f"{method} {path}", log=self.log)
+        return policy.call(
+            attempt,
+            describe=f"{method} {path}",
+            log=self.log,
+            rate_limit_wait=self.pacer.wait_after_rate_limit,
+        )
 
     def _send(
         self,
@@ -585,6 +636,16 @@ class SalesloftHook(BaseHook):
         return self.paginate("/v2/cadences", query_params(filters))
 
     # -- Airflow integration ---------------------------------------------------------------------------
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Extra fields of the connection form (Airflow < 3.2; newer lines read provider info)."""
+        return connection_form.wtforms_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Hidden, relabeled and placeholder fields of the connection form (Airflow < 3.2)."""
+        return connection_form.ui_field_behaviour()
+
     def test_connection(self) -> tuple[bool, str]:
         """Call ``GET /v2/me``: ``(True, "Connected as <name> (<email>)")`` or ``(False, <the reason>)``."""
         try:

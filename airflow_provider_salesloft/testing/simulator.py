@@ -389,6 +389,7 @@ class SalesloftSimulator:
         self.oauth_clients = dict(oauth_clients or {})
         self.access_tokens: dict[str, float] = {}  # token -> expiry (time.time)
         self.refresh_tokens: dict[str, str] = {}  # live refresh token -> client_id
+        self.issued_secrets: list[str] = []  # every access and refresh token ever issued (for leak scans)
         self._dice = random.Random(seed)
         self._dice_lock = threading.Lock()
         self._started = time.time()
@@ -442,6 +443,22 @@ class SalesloftSimulator:
                 "extra": {"rate_limit_window_s": self.faults.rate_window_s, **extras},
             }
         )
+
+    def oauth_connection_json(
+        self, client_id: str, client_secret: str, refresh_token: str | None = None, **extras: Any
+    ) -> str:
+        """The JSON for ``AIRFLOW_CONN_<ID>`` of an OAuth connection to this simulator (refresh-token grant
+        when ``refresh_token`` is given, else client credentials)."""
+        extra = {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "token_url": self.token_url,
+            "rate_limit_window_s": self.faults.rate_window_s,
+            **extras,
+        }
+        if refresh_token:
+            extra["refresh_token"] = refresh_token
+        return json.dumps({"conn_type": "salesloft", "host": self.url, "extra": extra})
 
     def set_faults(self, **changes: Any) -> None:
         """Change faults of the running server."""
@@ -546,9 +563,11 @@ class SalesloftSimulator:
                     )
                 answer["refresh_token"] = f"rt-{secrets_module.token_hex(16)}"
                 self.refresh_tokens[answer["refresh_token"]] = str(client_id)
+                self.issued_secrets.append(answer["refresh_token"])
             elif grant != "client_credentials":
                 raise ApiError(400, {"error": "unsupported_grant_type"})
             answer["access_token"] = f"at-{secrets_module.token_hex(16)}"
+            self.issued_secrets.append(answer["access_token"])
             self.access_tokens[answer["access_token"]] = time.time() + self.faults.token_lifetime_s
             self.stats.tokens_issued += 1
         return answer
@@ -558,6 +577,7 @@ class SalesloftSimulator:
         token = f"rt-{secrets_module.token_hex(16)}"
         with self.state.lock:
             self.refresh_tokens[token] = client_id
+            self.issued_secrets.append(token)
         return token
 
 

@@ -122,7 +122,7 @@ def test_extras_never_become_headers(make_hook: Any) -> None:
             },
         )()
         fake.connection_uri_json = SalesloftSimulator.connection_uri_json.__get__(fake)
-        make_hook(fake, client_secret="cs-secret-value", some_header="leak").get_me()
+        make_hook(fake, note="cs-secret-value", some_header="leak").get_me()
     finally:
         server.shutdown()
         server.server_close()
@@ -213,12 +213,24 @@ def test_429_with_retry_after_waits_that_long(make_hook: Any) -> None:
         assert sim.stats.rate_limited >= 1
 
 
-def test_429_without_retry_after_waits_for_next_window(make_hook: Any) -> None:
-    with SalesloftSimulator(rate_limit=2, rate_window_s=1.0) as sim:
+def test_429_without_retry_after_or_headers_is_retried_in_next_window(make_hook: Any) -> None:
+    with SalesloftSimulator(rate_limit=2, rate_window_s=1.0, rate_limit_headers=False) as sim:
         hook = make_hook(sim)
-        results = [hook.get_me()["id"] for _ in range(5)]
-        assert results == [1] * 5
-        assert sim.stats.rate_limited <= 2
+        assert [hook.get_me()["id"] for _ in range(5)] == [1] * 5
+        assert sim.stats.rate_limited > 0
+        assert len(sim.stats.cost_by_window) >= 3  # the five calls needed three windows
+
+
+def test_pacer_keeps_concurrent_callers_within_the_limit(make_hook: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with SalesloftSimulator(rate_limit=150, rate_window_s=1.0) as sim:
+        hook = make_hook(sim)
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(lambda _: hook.get_me()["id"], range(400))) == [1] * 400
+        assert sim.stats.calls - sim.stats.rate_limited == 400
+        assert sim.stats.rate_limited <= 4  # probes find the reserved budget instead of 429s
+        assert hook.pacer.limit_estimate == 150
 
 
 def test_429_gives_up_after_max_elapsed(make_hook: Any) -> None:

@@ -38,3 +38,25 @@ def test_provider_manager_registers_hook_and_link_without_warnings(caplog) -> No
     assert not [
         r for r in caplog.records if "salesloft" in r.getMessage().lower() and r.levelname == "WARNING"
     ]
+
+
+def test_connection_form_fields_reach_airflow() -> None:
+    """Airflow 3.2+ reads them from provider info, Airflow 2 from the hook: either way the UI gets them."""
+    from airflow.providers_manager import ProvidersManager
+
+    manager = ProvidersManager()
+    widgets = manager.connection_form_widgets
+    for name in ("client_id", "client_secret", "refresh_token", "token_url", "app_url", "timeout"):
+        assert f"extra__salesloft__{name}" in widgets
+    assert widgets["extra__salesloft__client_secret"].is_sensitive
+    assert widgets["extra__salesloft__refresh_token"].is_sensitive
+    behaviour = manager.field_behaviours["salesloft"]
+    assert behaviour["relabeling"]["password"] == "API key"
+    assert set(behaviour["hidden_fields"]) >= {"login", "port", "schema"}
+    assert behaviour["placeholders"]["host"] == "https://api.salesloft.com"
+
+
+def test_provider_info_carries_form_metadata_for_airflow_3() -> None:
+    (conn,) = get_provider_info()["connection-types"]
+    assert conn["conn-fields"]["client_secret"]["schema"]["format"] == "password"
+    assert conn["ui-field-behaviour"]["relabeling"] == {"host": "API URL", "password": "API key"}

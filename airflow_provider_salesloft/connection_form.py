@@ -1,0 +1,91 @@
+"""The ``salesloft`` connection form, described once and rendered for every Airflow line.
+
+Airflow 3.2+ reads ``conn-fields`` and ``ui-field-behaviour`` from provider info (no hook import); older
+lines call the hook's ``get_connection_form_widgets`` and ``get_ui_field_behaviour``. Both come from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_API_URL = "https://api.salesloft.com"
+DEFAULT_TOKEN_URL = "https://accounts.salesloft.com/oauth/token"
+DEFAULT_APP_URL = "https://app.salesloft.com"
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One extra field of the connection form (stored in the connection's extras under ``name``)."""
+
+    name: str
+    label: str
+    description: str
+    secret: bool = False
+    number: bool = False
+
+
+EXTRA_FIELDS = (
+    FormField("client_id", "OAuth client ID", "OAuth only: the client ID of your Salesloft OAuth app."),
+    FormField("client_secret", "OAuth client secret", "OAuth only: the app's client secret.", secret=True),
+    FormField(
+        "refresh_token",
+        "OAuth refresh token",
+        "OAuth with a user's authorization: the first refresh token. Rotated tokens are kept in the Variable "
+        "salesloft_oauth__<conn_id>. Leave empty for the client-credentials grant.",
+        secret=True,
+    ),
+    FormField("token_url", "OAuth token URL", f"Default {DEFAULT_TOKEN_URL}."),
+    FormField("app_url", "Salesloft web app URL", f"For links from tasks. Default {DEFAULT_APP_URL}."),
+    FormField("timeout", "Request timeout (seconds)", "Default 30.", number=True),
+)
+
+HIDDEN_FIELDS = ["schema", "port", "login"]
+RELABELING = {"host": "API URL", "password": "API key"}
+PLACEHOLDERS = {
+    "host": DEFAULT_API_URL,
+    "password": "Salesloft API key (leave empty when using OAuth)",
+    "token_url": DEFAULT_TOKEN_URL,
+    "app_url": DEFAULT_APP_URL,
+    "timeout": "30",
+}
+
+
+def provider_conn_fields() -> dict[str, Any]:
+    """``conn-fields`` for provider info (Airflow 3.2+)."""
+    fields: dict[str, Any] = {}
+    for field in EXTRA_FIELDS:
+        schema: dict[str, Any] = {"type": ["number" if field.number else "string", "null"]}
+        if field.secret:
+            schema["format"] = "password"
+        fields[field.name] = {"label": field.label, "description": field.description, "schema": schema}
+    return fields
+
+
+def provider_ui_field_behaviour() -> dict[str, Any]:
+    """``ui-field-behaviour`` for provider info (Airflow 3.2+)."""
+    return {"hidden-fields": HIDDEN_FIELDS, "relabeling": RELABELING, "placeholders": PLACEHOLDERS}
+
+
+def wtforms_widgets() -> dict[str, Any]:
+    """The extra fields as WTForms fields (Airflow 2's connection form)."""
+    from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
+    from flask_babel import lazy_gettext
+    from wtforms import PasswordField, StringField
+
+    widgets: dict[str, Any] = {}
+    for field in EXTRA_FIELDS:
+        if field.secret:
+            widgets[field.name] = PasswordField(
+                lazy_gettext(field.label), widget=BS3PasswordFieldWidget(), description=field.description
+            )
+        else:
+            widgets[field.name] = StringField(
+                lazy_gettext(field.label), widget=BS3TextFieldWidget(), description=field.description
+            )
+    return widgets
+
+
+def ui_field_behaviour() -> dict[str, Any]:
+    """Hidden, relabeled and placeholder fields (Airflow 2's connection form)."""
+    return {"hidden_fields": HIDDEN_FIELDS, "relabeling": RELABELING, "placeholders": PLACEHOLDERS}

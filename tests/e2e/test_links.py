@@ -1,0 +1,60 @@
+"""The "Salesloft cadence" extra link points at the cadence the task worked on."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import HOME
+from dag_runner import run_dag
+
+pytestmark = pytest.mark.e2e
+
+
+def xcom_values(dag_id: str, task_id: str) -> dict[str, Any]:
+    with sqlite3.connect(HOME / "airflow.db") as db:
+        rows = db.execute(
+            "SELECT key, value FROM xcom WHERE dag_id = ? AND task_id = ? ORDER BY timestamp",
+            (dag_id, task_id),
+        ).fetchall()
+    values: dict[str, Any] = {}
+    for key, value in rows:
+        raw = value.decode() if isinstance(value, bytes) else value
+        values[key] = json.loads(raw) if isinstance(raw, str) else raw
+    return values
+
+
+def test_link_uses_app_url_from_connection(
+    simulator: Any, out_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SALESLOFT_DEFAULT",
+        simulator.connection_uri_json(app_url="https://app.salesloft.example/"),
+    )
+    lead = {"person_id": 1001, "cadence_id": 11, "user_id": None, "step_id": None, "salesloft_task_id": None}
+    assert (
+        run_dag("salesloft_test_single", {"lead": lead, "out": str(out_file)}, "salesloft_test_single")[
+            "state"
+        ]
+        == "success"
+    )
+
+    values = xcom_values("salesloft_test_single", "add")
+    assert values["salesloft_cadence_url"] == "https://app.salesloft.example/app/cadence/11"
+    if "_link_SalesloftCadenceLink" in values:  # Airflow 3 resolves links on the worker, after execute()
+        assert values["_link_SalesloftCadenceLink"] == "https://app.salesloft.example/app/cadence/11"
+
+
+def test_link_class_reads_the_pushed_url() -> None:
+    from airflow_provider_salesloft.links import SalesloftCadenceLink
+    from airflow_provider_salesloft.operators import (
+        CreateCadenceMembershipOperator,
+        SyncCadenceMembershipsOperator,
+    )
+
+    for operator in (CreateCadenceMembershipOperator, SyncCadenceMembershipsOperator):
+        assert any(isinstance(link, SalesloftCadenceLink) for link in operator.operator_extra_links)
+    assert SalesloftCadenceLink().name == "Salesloft cadence"

@@ -1,0 +1,159 @@
+"""OAuth 2 in real DAG runs: rotating refresh tokens, expiry between tasks and mid mapped run, client
+credentials, parallel refreshes, and no token anywhere in logs, XCom or rendered fields."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import HOME
+from dag_runner import received, run_dag
+
+from airflow_provider_salesloft.exceptions import SalesloftConfigError, SalesloftOAuthError
+from airflow_provider_salesloft.hooks.auth import VariableTokenStore
+from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+from airflow_provider_salesloft.testing import SalesloftSimulator
+
+pytestmark = pytest.mark.e2e
+
+CLIENT_ID, CLIENT_SECRET = "app-client-id", "app-client-secret-5e4d3c2b1a"
+
+
+@pytest.fixture
+def oauth_sim() -> Any:
+    with SalesloftSimulator(
+        oauth_clients={CLIENT_ID: CLIENT_SECRET}, rate_limit=100_000, rate_window_s=5.0, token_lifetime_s=2.0
+    ) as sim:
+        yield sim
+
+
+def delete_store(conn_id: str) -> None:
+    with sqlite3.connect(HOME / "airflow.db") as db:
+        db.execute("DELETE FROM variable WHERE key = ?", (VariableTokenStore(conn_id).key,))
+
+
+def everything_stored() -> str:
+    with sqlite3.connect(HOME / "airflow.db") as db:
+        rows = [*db.execute("SELECT * FROM xcom"), *db.execute("SELECT * FROM rendered_task_instance_fields")]
+    return "\n".join(map(repr, rows))
+
+
+def test_rotating_refresh_token_survives_expiry_twice_in_a_row(
+    oauth_sim: SalesloftSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_logs: Any
+) -> None:
+    delete_store("salesloft_default")
+    first_refresh_token = oauth_sim.grant_refresh_token(CLIENT_ID)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SALESLOFT_DEFAULT",
+        oauth_sim.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, first_refresh_token),
+    )
+
+    for run, people in enumerate((list(range(1151, 1163)), list(range(1163, 1175)))):
+        out = tmp_path / f"run{run}.json"
+        result = run_dag(
+            "salesloft_test_oauth", {"sim_url": oauth_sim.url, "people": people, "out": str(out)}
+        )
+
+        assert result["state"] == "success", result
+        on_cadence = oauth_sim.memberships_on(11)
+        assert received(out)["ids"] == [on_cadence[p]["id"] for p in people]
+
+    assert oauth_sim.stats.unauthorized >= 2  # revoked access tokens were refused, then refreshed
+    assert oauth_sim.stats.tokens_issued >= 4  # and rotated several times
+    assert first_refresh_token not in oauth_sim.refresh_tokens  # the connection's own token is long dead
+    assert len(oauth_sim.refresh_tokens) == 1  # exactly one live refresh token: the stored one
+    assert VariableTokenStore("salesloft_default").load().refresh_token in oauth_sim.refresh_tokens
+
+    logs, stored = task_logs(), everything_stored()
+    for secret in [*oauth_sim.issued_secrets, CLIENT_SECRET]:
+        assert secret not in logs
+        assert secret not in stored
+
+
+def test_client_credentials_connection(
+    oauth_sim: SalesloftSimulator, out_file: Path, monkeypatch: pytest.MonkeyPatch, task_logs: Any
+) -> None:
+    delete_store("salesloft_default")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SALESLOFT_DEFAULT", oauth_sim.oauth_connection_json(CLIENT_ID, CLIENT_SECRET)
+    )
+    lead = {"person_id": 1001, "cadence_id": 10, "user_id": None, "step_id": None, "salesloft_task_id": None}
+
+    result = run_dag("salesloft_test_single", {"lead": lead, "out": str(out_file)}, "salesloft_test_single")
+
+    assert result["state"] == "success"
+    assert received(out_file)["membership_id"] == oauth_sim.memberships_on(10)[1001]["id"]
+    logs = task_logs()
+    for secret in [*oauth_sim.issued_secrets, CLIENT_SECRET]:
+        assert secret not in logs
+
+
+def test_parallel_workers_do_not_invalidate_each_other(
+    oauth_sim: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    delete_store("sl_parallel")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SL_PARALLEL",
+        oauth_sim.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, oauth_sim.grant_refresh_token(CLIENT_ID)),
+    )
+    errors: list[BaseException] = []
+
+    def worker() -> None:  # each "worker" has its own hook, as separate tasks do
+        try:
+            SalesloftHook(salesloft_conn_id="sl_parallel").get_me()
+        except BaseException as error:
+            errors.append(error)
+
+    for _ in range(3):  # each round: every access token has just expired, six tasks start at once
+        oauth_sim.expire_tokens()
+        threads = [threading.Thread(target=worker) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert errors == []
+    assert len(oauth_sim.refresh_tokens) == 1
+
+
+def test_revoked_refresh_token_fails_clearly(
+    oauth_sim: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    delete_store("sl_revoked")
+    monkeypatch.setattr("airflow_provider_salesloft.hooks.auth.ROTATION_WAIT_S", (0.01,))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SL_REVOKED",
+        oauth_sim.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, "rt-never-issued-0000"),
+    )
+    with pytest.raises(SalesloftOAuthError) as info:
+        SalesloftHook(salesloft_conn_id="sl_revoked").get_me()
+    assert info.value.error == "invalid_grant"
+    assert "salesloft_oauth__sl_revoked" in str(info.value)
+    assert "rt-never-issued-0000" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("extra", "missing"),
+    [
+        ({"client_id": "x"}, "client_secret"),
+        ({"client_secret": "y"}, "client_id"),
+        ({"refresh_token": "z"}, "client_id and client_secret"),
+    ],
+)
+def test_incomplete_oauth_connection_says_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, extra: dict[str, str], missing: str
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_SL_BAD", json.dumps({"conn_type": "salesloft", "extra": extra}))
+    with pytest.raises(SalesloftConfigError, match=f"lack {missing}$"):
+        SalesloftHook(salesloft_conn_id="sl_bad").get_me()
+
+
+def test_connection_without_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_SL_EMPTY", json.dumps({"conn_type": "salesloft"}))
+    ok, message = SalesloftHook(salesloft_conn_id="sl_empty").test_connection()
+    assert not ok
+    assert "has no credentials" in message
