@@ -68,22 +68,35 @@ def provider_ui_field_behaviour() -> dict[str, Any]:
 
 
 def wtforms_widgets() -> dict[str, Any]:
-    """The extra fields as WTForms fields (Airflow 2's connection form)."""
-    from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
-    from flask_babel import lazy_gettext
-    from wtforms import PasswordField, StringField
+    """The extra fields as WTForms fields (the connection form of Airflow 2, 3.0 and 3.1).
 
-    widgets: dict[str, Any] = {}
-    for field in EXTRA_FIELDS:
-        if field.secret:
-            widgets[field.name] = PasswordField(
-                lazy_gettext(field.label), widget=BS3PasswordFieldWidget(), description=field.description
+    Airflow 2 renders them with Flask-AppBuilder's Bootstrap widgets; Airflow 3.0/3.1 have no
+    Flask-AppBuilder and read only the fields' labels and descriptions, so plain fields serve there; 3.2+
+    reads :func:`provider_conn_fields` and may not have WTForms at all.
+    """
+    try:
+        from wtforms import PasswordField, StringField
+    except ImportError:
+        return {}
+
+    try:
+        from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+    except ImportError:
+        return {
+            field.name: (PasswordField if field.secret else StringField)(
+                field.label, description=field.description
             )
-        else:
-            widgets[field.name] = StringField(
-                lazy_gettext(field.label), widget=BS3TextFieldWidget(), description=field.description
-            )
-    return widgets
+            for field in EXTRA_FIELDS
+        }
+    return {
+        field.name: (PasswordField if field.secret else StringField)(
+            lazy_gettext(field.label),
+            widget=BS3PasswordFieldWidget() if field.secret else BS3TextFieldWidget(),
+            description=field.description,
+        )
+        for field in EXTRA_FIELDS
+    }
 
 
 def ui_field_behaviour() -> dict[str, Any]:

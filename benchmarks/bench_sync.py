@@ -222,7 +222,7 @@ def compare_ways(rows: int, skip_mapped: bool) -> dict[str, Any]:
     return results
 
 
-# -- 4. memory ------------------------------------------------------------------------------------------------
+# -- 4. memory ---------------------------------------------------------------------------------------------
 def memory(rows: int) -> dict[str, Any]:
     database = Path(tempfile.mkdtemp(prefix="salesloft-bench-sql-")) / "leads.db"
     with sqlite3.connect(database) as db:

@@ -39,3 +39,20 @@ def received(path: Path) -> Any:
 
 def _text(state: Any) -> str:
     return str(getattr(state, "value", state))
+
+
+def lead(person_id: Any = 1001, cadence_id: Any = 10, **optional: Any) -> dict[str, Any]:
+    """What the single-add test DAGs' upstream task returns: every id key present."""
+    return {
+        "person_id": person_id,
+        "cadence_id": cadence_id,
+        "user_id": None,
+        "step_id": None,
+        "salesloft_task_id": None,
+        **optional,
+    }
+
+
+def single_conf(out: Path, **ids: Any) -> dict[str, Any]:
+    """``dag_run.conf`` for the single-add test DAGs."""
+    return {"lead": lead(**ids), "out": str(out)}

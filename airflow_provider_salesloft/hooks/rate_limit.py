@@ -23,6 +23,7 @@ The policy:
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -132,7 +133,7 @@ class RateLimitPacer:
 
     def _reserve(self) -> float:
         limit = self.limit_estimate or 0
-        return max((1.0 - self.share) * limit, float(int(PROBE_RESERVE * limit)))
+        return max((1.0 - self.share) * limit, float(math.ceil(PROBE_RESERVE * limit)))
 
     # -- public API ------------------------------------------------------------------------------------
     def acquire(self, cost: int = 1) -> float:

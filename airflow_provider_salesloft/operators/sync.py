@@ -28,7 +28,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftNotFoundError,
     SalesloftValidationError,
 )
-from airflow_provider_salesloft.hooks.salesloft import MAX_PER_PAGE, SalesloftHook
+from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 from airflow_provider_salesloft.links import CADENCE_URL_XCOM_KEY, SalesloftCadenceLink, cadence_url
 from airflow_provider_salesloft.validation import coerce_optional_id
 
@@ -436,11 +436,10 @@ class _SyncRun:
     def _resolve_emails(self, rows: list[PlannedRow]) -> None:
         emails = list(dict.fromkeys(row.email.lower() for row in rows if row.email))
         found: dict[str, int] = {}
-        for start in range(0, len(emails), MAX_PER_PAGE):
-            for person in self.hook.find_people_by_email(emails[start : start + MAX_PER_PAGE]):
-                address = str(person.get("email_address") or "").lower()
-                if address and address not in found:
-                    found[address] = int(person["id"])
+        for person in self.hook.find_people_by_email(emails):  # 100 emails a call
+            address = str(person.get("email_address") or "").lower()
+            if address and address not in found:
+                found[address] = int(person["id"])
         for row in rows:
             row.person_id = found.get(row.email.lower()) if row.email else None
 

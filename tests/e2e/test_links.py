@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import HOME
-from dag_runner import run_dag
+from dag_runner import run_dag, single_conf
 
 pytestmark = pytest.mark.e2e
 
@@ -34,13 +34,8 @@ def test_link_uses_app_url_from_connection(
         "AIRFLOW_CONN_SALESLOFT_DEFAULT",
         simulator.connection_uri_json(app_url="https://app.salesloft.example/"),
     )
-    lead = {"person_id": 1001, "cadence_id": 11, "user_id": None, "step_id": None, "salesloft_task_id": None}
-    assert (
-        run_dag("salesloft_test_single", {"lead": lead, "out": str(out_file)}, "salesloft_test_single")[
-            "state"
-        ]
-        == "success"
-    )
+    result = run_dag("salesloft_test_single", single_conf(out_file, cadence_id=11), "salesloft_test_single")
+    assert result["state"] == "success"
 
     values = xcom_values("salesloft_test_single", "add")
     assert values["salesloft_cadence_url"] == "https://app.salesloft.example/app/cadence/11"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import HOME
-from dag_runner import received, run_dag
+from dag_runner import received, run_dag, single_conf
 
 from airflow_provider_salesloft.exceptions import SalesloftConfigError, SalesloftOAuthError
 from airflow_provider_salesloft.hooks.auth import VariableTokenStore
@@ -81,9 +81,7 @@ def test_client_credentials_connection(
     monkeypatch.setenv(
         "AIRFLOW_CONN_SALESLOFT_DEFAULT", oauth_sim.oauth_connection_json(CLIENT_ID, CLIENT_SECRET)
     )
-    lead = {"person_id": 1001, "cadence_id": 10, "user_id": None, "step_id": None, "salesloft_task_id": None}
-
-    result = run_dag("salesloft_test_single", {"lead": lead, "out": str(out_file)}, "salesloft_test_single")
+    result = run_dag("salesloft_test_single", single_conf(out_file), "salesloft_test_single")
 
     assert result["state"] == "success"
     assert received(out_file)["membership_id"] == oauth_sim.memberships_on(10)[1001]["id"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dag_runner import received, run_dag
+from dag_runner import received, run_dag, single_conf
 
 from airflow_provider_salesloft.testing import SalesloftSimulator
 
@@ -95,16 +95,7 @@ def test_already_on_cadence_skip_pushes_existing_membership(
     simulator: SalesloftSimulator, out_file: Path, task_logs: Any, answer: str
 ) -> None:
     simulator.set_faults(already_on_cadence=answer)
-    conf = {
-        "lead": {
-            "person_id": 1001,
-            "cadence_id": 10,
-            "user_id": None,
-            "step_id": None,
-            "salesloft_task_id": None,
-        },
-        "out": str(out_file),
-    }
+    conf = single_conf(out_file)
     run_dag("salesloft_test_single", conf, "salesloft_test_single")
     first = received(out_file)
     simulator.age_memberships(3600)  # the first run was an hour ago
@@ -123,16 +114,7 @@ def test_already_on_cadence_fail_names_person_cadence_and_membership(
     simulator: SalesloftSimulator, out_file: Path, task_logs: Any, answer: str
 ) -> None:
     simulator.set_faults(already_on_cadence=answer)
-    conf = {
-        "lead": {
-            "person_id": 1001,
-            "cadence_id": 10,
-            "user_id": None,
-            "step_id": None,
-            "salesloft_task_id": None,
-        },
-        "out": str(out_file),
-    }
+    conf = single_conf(out_file)
     run_dag("salesloft_test_single_fail", conf, "salesloft_test_single")
     membership_id = simulator.memberships_on(10)[1001]["id"]
     simulator.age_memberships(3600)  # the first run was an hour ago
@@ -145,16 +127,7 @@ def test_already_on_cadence_fail_names_person_cadence_and_membership(
 
 
 def test_readding_a_removed_person_is_a_new_add(simulator: SalesloftSimulator, out_file: Path) -> None:
-    conf = {
-        "lead": {
-            "person_id": 1001,
-            "cadence_id": 10,
-            "user_id": None,
-            "step_id": None,
-            "salesloft_task_id": None,
-        },
-        "out": str(out_file),
-    }
+    conf = single_conf(out_file)
     run_dag("salesloft_test_single_fail", conf, "salesloft_test_single")
     membership_id = simulator.memberships_on(10)[1001]["id"]
     simulator.state.remove_membership(membership_id)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import HOME
-from dag_runner import run_dag
+from dag_runner import run_dag, single_conf
 
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 from airflow_provider_salesloft.testing import SalesloftSimulator
@@ -34,25 +34,12 @@ def test_api_key_appears_nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             sim.connection_uri_json(API_KEY, retry_backoff_base_s=0.01, retry_backoff_max_s=0.05),
         )
         leads = [{"person_id": p, "cadence_id": 10} for p in range(1001, 1011)]
-        assert run_dag("salesloft_test_mapped", {"leads": leads, "out": str(tmp_path / "m.json")})[
-            "state"
-        ] == ("success")
-        lead = {
-            "person_id": 1001,
-            "cadence_id": 10,
-            "user_id": None,
-            "step_id": None,
-            "salesloft_task_id": None,
-        }
-        run_dag(
-            "salesloft_test_single_fail",
-            {"lead": lead, "out": str(tmp_path / "s.json")},
-            "salesloft_test_single",
-        )  # fails: already on cadence
+        mapped = run_dag("salesloft_test_mapped", {"leads": leads, "out": str(tmp_path / "m.json")})
+        assert mapped["state"] == "success"
+        conf = single_conf(tmp_path / "s.json")
+        run_dag("salesloft_test_single_fail", conf, "salesloft_test_single")  # fails: already on cadence
         sim.api_keys.clear()  # the key is revoked: 401, with the key in the request
-        run_dag(
-            "salesloft_test_single", {"lead": lead, "out": str(tmp_path / "s.json")}, "salesloft_test_single"
-        )
+        run_dag("salesloft_test_single", conf, "salesloft_test_single")
 
     logs = task_logs()
     assert "Salesloft answered 401" in logs

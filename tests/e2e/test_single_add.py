@@ -6,20 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dag_runner import received, run_dag
+from dag_runner import lead, received, run_dag
 
 pytestmark = pytest.mark.e2e
-
-
-def lead(person_id: Any = 1001, cadence_id: Any = 10, **optional: Any) -> dict[str, Any]:
-    return {
-        "person_id": person_id,
-        "cadence_id": cadence_id,
-        "user_id": None,
-        "step_id": None,
-        "salesloft_task_id": None,
-        **optional,
-    }
 
 
 def test_downstream_receives_membership_id_and_state(simulator: Any, out_file: Path) -> None:
