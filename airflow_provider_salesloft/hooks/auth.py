@@ -291,7 +291,10 @@ class OAuthTokenSource:
                 )
             return self._tokens_from(answer, used_refresh_token)
 
-        tokens = self._retry.call(attempt, describe="POST token endpoint", log=log)
+        try:
+            tokens = self._retry.call(attempt, describe="POST token endpoint", log=log)
+        except (SalesloftTransportError, SalesloftServerError) as error:  # retried here; not again by callers
+            raise SalesloftOAuthError(f"Salesloft's token endpoint did not answer: {error}") from None
         self.refreshes += 1
         return tokens
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -247,8 +246,8 @@ class SalesloftHook(BaseHook):
         extras = conn.extra_dejson
         return ConnectionSettings(
             base_url=parse_base_url(conn.host, conn.schema, conn.port),
-            app_url=str(extras.get("app_url") or DEFAULT_APP_URL).rstrip("/"),
-            timeout=float(extras.get("timeout") or DEFAULT_TIMEOUT_S),
+            app_url=str(self.extra("app_url") or DEFAULT_APP_URL).rstrip("/"),
+            timeout=float(self.extra("timeout") or DEFAULT_TIMEOUT_S),
             verify=extras["verify"]
             if isinstance(extras.get("verify"), str)
             else _as_bool(extras.get("verify", extras.get("verify_ssl")), True),
@@ -672,7 +671,3 @@ def _connection_refused(error: requests.exceptions.ConnectionError) -> bool:
     reason: Any = error.args[0] if error.args else None
     reason = getattr(reason, "reason", reason)
     return isinstance(reason, (NewConnectionError, ConnectionRefusedError))
-
-
-def _elapsed(start: float) -> float:
-    return time.monotonic() - start
