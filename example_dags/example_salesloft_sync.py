@@ -18,6 +18,7 @@ from typing import Any
 from airflow.providers.common.compat.sdk import DAG, BaseHook, task
 
 from airflow_provider_salesloft.operators import SyncCadenceMembershipsOperator
+from airflow_provider_salesloft.operators.sync import OUTCOMES
 
 LEADS_CSV = Path(__file__).parent / "data" / "leads.csv"
 LEADS_CONN_ID = "salesloft_leads_db"
@@ -55,18 +56,7 @@ with DAG(
     @task
     def report(summary: dict[str, Any]) -> None:
         """What the downstream task receives."""
-        counts = {
-            k: summary[k]
-            for k in (
-                "rows",
-                "added",
-                "already_on_cadence",
-                "person_not_found",
-                "duplicates",
-                "invalid",
-                "failed",
-            )
-        }
+        counts = {key: summary[key] for key in ("rows", *OUTCOMES)}
         print(f"SYNC SUMMARY {counts} api_calls={summary['api_calls']} elapsed_s={summary['elapsed_s']}")
 
     load_sample_leads() >> sync

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from dag_runner import received, run_dag
 
+from airflow_provider_salesloft.operators.sync import OUTCOMES
 from airflow_provider_salesloft.testing import SalesloftSimulator
 
 pytestmark = pytest.mark.e2e
@@ -84,18 +85,7 @@ def test_sql_sync_accounts_for_every_row(big_sim: SalesloftSimulator, leads: Pat
     result, summary = sync("salesloft_test_sync", tmp_path)
 
     assert result["state"] == "success"
-    assert {
-        k: summary[k]
-        for k in (
-            "rows",
-            "added",
-            "already_on_cadence",
-            "person_not_found",
-            "duplicates",
-            "invalid",
-            "failed",
-        )
-    } == {
+    assert {key: summary[key] for key in ("rows", *OUTCOMES)} == {
         "rows": 1000,
         "added": KNOWN - ALREADY_ON,
         "already_on_cadence": ALREADY_ON,
