@@ -25,11 +25,11 @@ def load_dag(dag_id: str, file_stem: str | None = None) -> Any:
 
 
 def run_dag(dag_id: str, conf: dict[str, Any], file_stem: str | None = None) -> dict[str, Any]:
-    """Run ``dag_id`` once; return ``{"state", "tasks": {(task_id, map_index): state}}``."""
+    """Run ``dag_id`` once; return ``{"state", "tasks": {(task_id, map_index): state}, "run_id"}``."""
     dag = load_dag(dag_id, file_stem)
     run = dag.test(run_conf=conf)
     tasks = {(ti.task_id, ti.map_index): _text(ti.state) for ti in run.get_task_instances()}
-    return {"state": _text(run.state), "tasks": tasks}
+    return {"state": _text(run.state), "tasks": tasks, "run_id": run.run_id}
 
 
 def received(path: Path) -> Any:

@@ -10,7 +10,7 @@ from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_salesloft.exceptions import SalesloftAlreadyOnCadenceError
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
-from airflow_provider_salesloft.links import CADENCE_URL_XCOM_KEY, SalesloftCadenceLink, cadence_url
+from airflow_provider_salesloft.links import CADENCE_URL_ATTRIBUTE, SalesloftCadenceLink, publish_cadence_url
 from airflow_provider_salesloft.validation import coerce_id, coerce_optional_id
 
 IfAlreadyOnCadence = Literal["skip", "fail"]
@@ -73,6 +73,7 @@ class CreateCadenceMembershipOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Validate the ids, add the person, push the membership."""
+        setattr(self, CADENCE_URL_ATTRIBUTE, "")
         person_id = coerce_id("person_id", self.person_id)
         cadence_id = coerce_id("cadence_id", self.cadence_id)
         user_id = coerce_optional_id("user_id", self.user_id)
@@ -104,5 +105,5 @@ class CreateCadenceMembershipOperator(BaseOperator):
         ti = context["ti"]
         ti.xcom_push(key="membership_id", value=membership_id)
         ti.xcom_push(key="membership_state", value=state)
-        ti.xcom_push(key=CADENCE_URL_XCOM_KEY, value=cadence_url(self.hook.settings.app_url, cadence_id))
+        publish_cadence_url(self, context, self.hook.settings.app_url, cadence_id)
         return membership

@@ -29,7 +29,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftValidationError,
 )
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
-from airflow_provider_salesloft.links import CADENCE_URL_XCOM_KEY, SalesloftCadenceLink, cadence_url
+from airflow_provider_salesloft.links import CADENCE_URL_ATTRIBUTE, SalesloftCadenceLink, publish_cadence_url
 from airflow_provider_salesloft.validation import coerce_optional_id
 
 ADDED = "added"
@@ -228,6 +228,7 @@ class SyncCadenceMembershipsOperator(BaseOperator):
     # -- execute -----------------------------------------------------------------------------------------
     def execute(self, context: Any) -> dict[str, Any]:
         """Plan and apply the sync; push the summary; fail after it if too many rows failed."""
+        setattr(self, CADENCE_URL_ATTRIBUTE, "")
         defaults = {
             "cadence_id": coerce_optional_id("cadence_id", self.cadence_id),
             "user_id": coerce_optional_id("user_id", self.user_id),
@@ -243,10 +244,7 @@ class SyncCadenceMembershipsOperator(BaseOperator):
         summary = self._summary(report)
         ti = context["ti"]
         if defaults["cadence_id"] is not None:
-            ti.xcom_push(
-                key=CADENCE_URL_XCOM_KEY,
-                value=cadence_url(self.hook.settings.app_url, defaults["cadence_id"]),
-            )
+            publish_cadence_url(self, context, self.hook.settings.app_url, defaults["cadence_id"])
         failed = summary[FAILED] + summary[INVALID]
         if failed > self.max_failed_rows:
             ti.xcom_push(key="return_value", value=summary)

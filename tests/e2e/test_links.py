@@ -14,11 +14,11 @@ from dag_runner import run_dag, single_conf
 pytestmark = pytest.mark.e2e
 
 
-def xcom_values(dag_id: str, task_id: str) -> dict[str, Any]:
+def xcom_values(dag_id: str, task_id: str, run_id: str) -> dict[str, Any]:
     with sqlite3.connect(HOME / "airflow.db") as db:
         rows = db.execute(
-            "SELECT key, value FROM xcom WHERE dag_id = ? AND task_id = ? ORDER BY timestamp",
-            (dag_id, task_id),
+            "SELECT key, value FROM xcom WHERE dag_id = ? AND task_id = ? AND run_id = ?",
+            (dag_id, task_id, run_id),
         ).fetchall()
     values: dict[str, Any] = {}
     for key, value in rows:
@@ -37,7 +37,7 @@ def test_link_uses_app_url_from_connection(
     result = run_dag("salesloft_test_single", single_conf(out_file, cadence_id=11), "salesloft_test_single")
     assert result["state"] == "success"
 
-    values = xcom_values("salesloft_test_single", "add")
+    values = xcom_values("salesloft_test_single", "add", result["run_id"])
     assert values["salesloft_cadence_url"] == "https://app.salesloft.example/app/cadence/11"
     if "_link_SalesloftCadenceLink" in values:  # Airflow 3 resolves links on the worker, after execute()
         assert values["_link_SalesloftCadenceLink"] == "https://app.salesloft.example/app/cadence/11"
@@ -53,3 +53,13 @@ def test_link_class_reads_the_pushed_url() -> None:
     for operator in (CreateCadenceMembershipOperator, SyncCadenceMembershipsOperator):
         assert any(isinstance(link, SalesloftCadenceLink) for link in operator.operator_extra_links)
     assert SalesloftCadenceLink().name == "Salesloft cadence"
+
+
+def test_failed_task_has_an_empty_link_and_no_lookup_error(
+    simulator: Any, out_file: Path, task_logs: Any
+) -> None:
+    result = run_dag("salesloft_test_single", single_conf(out_file, person_id="abc"), "salesloft_test_single")
+
+    assert result["tasks"][("add", -1)] == "failed"
+    assert "salesloft_cadence_url" not in xcom_values("salesloft_test_single", "add", result["run_id"])
+    assert "XCom not found" not in task_logs()  # Airflow 3 asked the operator, not the XCom table
