@@ -51,6 +51,8 @@ class Faults:
     :param retry_after: send ``Retry-After`` with 429s (Salesloft documents none).
     :param rate_limit_headers: send ``x-ratelimit-*`` headers.
     :param token_lifetime_s: lifetime of OAuth access tokens.
+    :param expire_tokens_every_calls: revoke every OAuth access token after each N-th successful API call
+        (0: never), to expire tokens at a chosen point of a run whatever its speed.
     """
 
     latency_ms: tuple[float, float] = (0.0, 0.0)
@@ -63,6 +65,7 @@ class Faults:
     retry_after: bool = False
     rate_limit_headers: bool = True
     token_lifetime_s: float = 7200.0
+    expire_tokens_every_calls: int = 0
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply ``changes`` (field name -> value), refusing unknown names."""
@@ -80,6 +83,7 @@ class Stats:
     """Counters the tests assert on."""
 
     calls: int = 0
+    answered: int = 0
     calls_by_route: Counter[str] = field(default_factory=Counter)
     rate_limited: int = 0
     errors_503: int = 0
@@ -783,6 +787,11 @@ def _make_handler(sim: SalesloftSimulator) -> type[BaseHTTPRequestHandler]:
                     sim.stats.lost_responses += 1
                 self._drop()
                 return
+            with sim.state.lock:
+                sim.stats.answered += 1
+                every = sim.faults.expire_tokens_every_calls
+                if every and sim.stats.answered % every == 0:
+                    sim.expire_tokens()
             self._send(status, answer, headers)
 
         def _route(self, method: str, path: str, params: dict[str, Any], me: int) -> tuple[int, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ CLIENT_ID, CLIENT_SECRET = "app-client-id", "app-client-secret-5e4d3c2b1a"
 @pytest.fixture
 def oauth_sim() -> Any:
     with SalesloftSimulator(
-        oauth_clients={CLIENT_ID: CLIENT_SECRET}, rate_limit=100_000, rate_window_s=5.0, token_lifetime_s=2.0
+        oauth_clients={CLIENT_ID: CLIENT_SECRET}, rate_limit=100_000, rate_window_s=5.0
     ) as sim:
         yield sim
 
@@ -52,6 +53,9 @@ def test_rotating_refresh_token_survives_expiry_twice_in_a_row(
         oauth_sim.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, first_refresh_token),
     )
 
+    oauth_sim.set_faults(
+        expire_tokens_every_calls=4
+    )  # also revoke every token in the middle of the mapped run
     for run, people in enumerate((list(range(1151, 1163)), list(range(1163, 1175)))):
         out = tmp_path / f"run{run}.json"
         result = run_dag(
@@ -62,8 +66,9 @@ def test_rotating_refresh_token_survives_expiry_twice_in_a_row(
         on_cadence = oauth_sim.memberships_on(11)
         assert received(out)["ids"] == [on_cadence[p]["id"] for p in people]
 
-    assert oauth_sim.stats.unauthorized >= 2  # revoked access tokens were refused, then refreshed
-    assert oauth_sim.stats.tokens_issued >= 4  # and rotated several times
+    # Each run: 2 revocations between tasks, and one before every 4th of its 12+ calls.
+    assert oauth_sim.stats.unauthorized >= 8  # revoked access tokens were refused, then refreshed
+    assert oauth_sim.stats.tokens_issued >= 8  # and the refresh token rotated each time
     assert first_refresh_token not in oauth_sim.refresh_tokens  # the connection's own token is long dead
     assert len(oauth_sim.refresh_tokens) == 1  # exactly one live refresh token: the stored one
     assert VariableTokenStore("salesloft_default").load().refresh_token in oauth_sim.refresh_tokens
@@ -72,6 +77,24 @@ def test_rotating_refresh_token_survives_expiry_twice_in_a_row(
     for secret in [*oauth_sim.issued_secrets, CLIENT_SECRET]:
         assert secret not in logs
         assert secret not in stored
+
+
+def test_token_is_refreshed_before_it_expires(
+    oauth_sim: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    delete_store("sl_expiring")
+    oauth_sim.set_faults(token_lifetime_s=1.0)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SL_EXPIRING",
+        oauth_sim.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, oauth_sim.grant_refresh_token(CLIENT_ID)),
+    )
+    hook = SalesloftHook(salesloft_conn_id="sl_expiring")
+    hook.get_me()
+    time.sleep(1.0)  # the access token's lifetime: it is now expired (or about to be)
+    hook.get_me()
+
+    assert oauth_sim.stats.tokens_issued == 2
+    assert oauth_sim.stats.unauthorized == 0  # refreshed ahead of time, not after a 401
 
 
 def test_client_credentials_connection(

@@ -25,7 +25,7 @@ RETRY_EXTRAS = {
     "retry_backoff_base_s": 0.02,
     "retry_backoff_max_s": 0.2,
 }
-TIGHT = {"rate_limit": 3, "rate_window_s": 1.0}
+TIGHT = {"rate_limit": 2, "rate_window_s": 1.0}
 SCENARIOS = {
     "no_faults": {},
     "503s": {"error_503_share": 0.15},
