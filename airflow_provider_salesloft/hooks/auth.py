@@ -43,9 +43,6 @@ log = logging.getLogger(__name__)
 class TokenSource(Protocol):
     """Hands out bearer tokens for the ``Authorization`` header."""
 
-    #: How the token is obtained, for messages: ``"api_key"``, ``"oauth_refresh_token"``, ...
-    mode: str
-
     def token(self) -> str:
         """Return a token believed valid now."""
         ...
@@ -57,8 +54,6 @@ class TokenSource(Protocol):
 
 class ApiKeyTokenSource:
     """A Salesloft API key: one token that lives until revoked, so a 401 is final."""
-
-    mode = "api_key"
 
     def __init__(self, api_key: str) -> None:
         if not api_key:
@@ -195,7 +190,6 @@ class OAuthTokenSource:
         timeout: float,
         retry: RetryPolicy,
     ) -> None:
-        self.mode = f"oauth_{grant}"
         self.grant = grant
         self._client_id = client_id
         self._client_secret = client_secret
@@ -208,7 +202,6 @@ class OAuthTokenSource:
         self._lock = threading.Lock()
         self._current: StoredToken | None = None
         self._refused: set[str] = set()  # access tokens Salesloft answered 401 to
-        self.refreshes = 0
 
     def token(self) -> str:
         """A live access token: ours, else the store's, else a fresh one from the token endpoint."""
@@ -234,7 +227,7 @@ class OAuthTokenSource:
     def _fetch(self, stored: StoredToken | None) -> StoredToken:
         if self.grant == "client_credentials":
             tokens = self._request({"grant_type": "client_credentials"}, None)
-            self._save(tokens)
+            self.store.save(tokens)
             return tokens
         refresh_token = (stored.refresh_token if stored else None) or self._connection_refresh_token
         assert refresh_token is not None
@@ -259,11 +252,8 @@ class OAuthTokenSource:
                 f"{getattr(self.store, 'key', '')!r}",
                 error="invalid_grant",
             ) from None
-        self._save(tokens)
-        return tokens
-
-    def _save(self, tokens: StoredToken) -> None:
         self.store.save(tokens)
+        return tokens
 
     def _request(self, form: dict[str, str], used_refresh_token: str | None) -> StoredToken:
         body = {**form, "client_id": self._client_id, "client_secret": self._client_secret}
@@ -295,7 +285,6 @@ class OAuthTokenSource:
             tokens = self._retry.call(attempt, describe="POST token endpoint", log=log)
         except (SalesloftTransportError, SalesloftServerError) as error:  # retried here; not again by callers
             raise SalesloftOAuthError(f"Salesloft's token endpoint did not answer: {error}") from None
-        self.refreshes += 1
         return tokens
 
     def _tokens_from(self, answer: dict[str, Any], used_refresh_token: str | None) -> StoredToken:

@@ -45,8 +45,6 @@ class PacerStats:
 
     requests: int = 0
     rate_limited: int = 0
-    waits: int = 0
-    waited_s: float = 0.0
 
 
 class RateLimitPacer:
@@ -138,7 +136,6 @@ class RateLimitPacer:
     # -- public API ------------------------------------------------------------------------------------
     def acquire(self, cost: int = 1) -> float:
         """Block until a request of ``cost`` may go out; return the clock time it was let through."""
-        waited = 0.0
         with self._cond:
             while True:
                 now = self._clock()
@@ -161,12 +158,8 @@ class RateLimitPacer:
                     self._inflight += 1
                     self._inflight_cost += cost
                     self.stats.requests += 1
-                    if waited:
-                        self.stats.waits += 1
-                        self.stats.waited_s += waited
                     return now
                 self._cond.wait(timeout=max(pause, 0.001))
-                waited += max(pause, 0.0)
 
     def release(
         self,

@@ -224,7 +224,7 @@ class SalesloftHook(BaseHook):
         self.salesloft_conn_id = salesloft_conn_id
         self.pool_size = pool_size
         self.rate_limit_share = rate_limit_share
-        self._server_clock_offset: timedelta | None = None
+        self._server_clock_offset: timedelta | None = None  # Salesloft's clock minus ours (Date header)
 
     # -- connection, settings, session (each built once per hook) --------------------------------------
     @cached_property
@@ -233,10 +233,11 @@ class SalesloftHook(BaseHook):
         conn = self.get_connection(self.salesloft_conn_id)
         if conn.password:
             mask_secret(conn.password)
-        for key in self.SECRET_EXTRAS:
-            value = conn.extra_dejson.get(key)
-            if value:
-                mask_secret(value)
+        for key in self.SECRET_EXTRAS:  # as set in JSON, or by older connection forms
+            for name in (key, f"extra__{self.conn_type}__{key}"):
+                value = conn.extra_dejson.get(name)
+                if value:
+                    mask_secret(value)
         return conn
 
     @cached_property
@@ -325,11 +326,6 @@ class SalesloftHook(BaseHook):
         session.cert = settings.cert
         session.trust_env = settings.trust_env
         return session
-
-    @property
-    def server_clock_offset(self) -> timedelta | None:
-        """Salesloft's clock minus ours, from the first answer's ``Date`` header (None until then)."""
-        return self._server_clock_offset
 
     def membership_added_since(self, membership: Mapping[str, Any], since: datetime) -> bool:
         """True when ``membership`` is on its cadence and was (re)added at or after ``since`` (our clock).

@@ -61,6 +61,12 @@ class PlannedRow:
     user_id: int | None
     step_id: int | None
 
+    def outcome(self, kind: str, membership_id: int | None = None, reason: str | None = None) -> RowOutcome:
+        """This row's outcome, with its ids."""
+        return RowOutcome(
+            self.index, kind, self.person_id, self.email, self.cadence_id, membership_id, reason
+        )
+
 
 @dataclass(frozen=True)
 class RowOutcome:
@@ -401,32 +407,18 @@ class _SyncRun:
         to_add: list[PlannedRow] = []
         for row in rows:
             if row.person_id is None:
-                self.report.record(
-                    RowOutcome(
-                        row.index,
-                        PERSON_NOT_FOUND,
-                        email=row.email,
-                        cadence_id=row.cadence_id,
-                        reason="no Salesloft person has this email",
-                    )
-                )
+                self.report.record(row.outcome(PERSON_NOT_FOUND, reason="no Salesloft person has this email"))
                 continue
             pair = (row.person_id, row.cadence_id)
             if pair in self.seen_pairs:
-                self.report.record(
-                    RowOutcome(row.index, DUPLICATES, row.person_id, row.email, row.cadence_id)
-                )
+                self.report.record(row.outcome(DUPLICATES))
                 continue
             self.seen_pairs.add(pair)
             problem = self._cadence_problem(row.cadence_id)
             if problem is not None:
-                self.report.record(
-                    RowOutcome(row.index, FAILED, row.person_id, row.email, row.cadence_id, reason=problem)
-                )
+                self.report.record(row.outcome(FAILED, reason=problem))
             elif row.person_id in self._members(row.cadence_id):
-                self.report.record(
-                    RowOutcome(row.index, ALREADY_ON_CADENCE, row.person_id, row.email, row.cadence_id)
-                )
+                self.report.record(row.outcome(ALREADY_ON_CADENCE))
             else:
                 to_add.append(row)
         return to_add
@@ -466,20 +458,10 @@ class _SyncRun:
     def _apply(self, pool: ThreadPoolExecutor, rows: list[PlannedRow]) -> None:
         if self.dry_run:
             for row in rows:
-                self.report.record(
-                    RowOutcome(
-                        row.index,
-                        ADDED,
-                        row.person_id,
-                        row.email,
-                        row.cadence_id,
-                        reason="dry run: would be added",
-                    )
-                )
+                self.report.record(row.outcome(ADDED, reason="dry run: would be added"))
             return
         pending: set[Future[RowOutcome]] = set()
-        queue = iter(rows)
-        for row in queue:
+        for row in rows:
             pending.add(pool.submit(self._add, row))
             if len(pending) >= self.concurrency * 2:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -504,21 +486,13 @@ class _SyncRun:
                 row.person_id, row.cadence_id, user_id=row.user_id, step_id=row.step_id
             )
             outcome = ADDED if added_now else ALREADY_ON_CADENCE
-            return RowOutcome(
-                row.index, outcome, row.person_id, row.email, row.cadence_id, membership.get("id")
-            )
+            return row.outcome(outcome, membership.get("id"))
         except SalesloftValidationError as error:
-            return RowOutcome(
-                row.index, FAILED, row.person_id, row.email, row.cadence_id, reason=_reason(error)
-            )
+            return row.outcome(FAILED, reason=_reason(error))
         except SalesloftNotFoundError as error:
-            return RowOutcome(
-                row.index, PERSON_NOT_FOUND, row.person_id, row.email, row.cadence_id, reason=_reason(error)
-            )
+            return row.outcome(PERSON_NOT_FOUND, reason=_reason(error))
         except Exception as error:  # every row is accounted for, whatever went wrong
-            return RowOutcome(
-                row.index, FAILED, row.person_id, row.email, row.cadence_id, reason=_reason(error)
-            )
+            return row.outcome(FAILED, reason=_reason(error))
 
 
 def _blank_to_none(value: Any) -> Any:

@@ -128,9 +128,8 @@ def _invalid(field_name: str, message: str) -> ApiError:
 class SalesloftState:
     """The records of one simulated Salesloft team, and the rules that change them."""
 
-    def __init__(self, people: int = 200, seed: int = 0) -> None:
+    def __init__(self, people: int = 200) -> None:
         self.lock = threading.RLock()
-        self.seed = seed
         self.users = {
             1: {
                 "id": 1,
@@ -387,7 +386,7 @@ class SalesloftSimulator:
     ) -> None:
         self.faults = Faults()
         self.faults.update(faults)
-        self.state = SalesloftState(people=people, seed=seed)
+        self.state = SalesloftState(people=people)
         self.stats = Stats()
         self.api_keys = set(api_keys)
         self.oauth_clients = dict(oauth_clients or {})
