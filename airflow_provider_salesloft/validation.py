@@ -44,3 +44,32 @@ def coerce_id(argument: str, value: Any) -> int:
 def coerce_optional_id(argument: str, value: Any) -> int | None:
     """Like :func:`coerce_id`, but ``None`` means "not given" and is returned as is."""
     return None if value is None else coerce_id(argument, value)
+
+
+def check_rate_limit_share(value: Any) -> float:
+    """Return ``rate_limit_share`` if it is a number in ``(0, 1]``, else raise naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise SalesloftInvalidArgumentError("rate_limit_share", value, "must be a number in (0, 1]")
+    return float(value)
+
+
+def check_choice(argument: str, value: Any, choices: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise naming ``argument`` and the choices."""
+    if value not in choices:
+        raise SalesloftInvalidArgumentError(
+            argument, value, f"must be one of {', '.join(map(repr, choices))}"
+        )
+    return str(value)
+
+
+def check_int_range(argument: str, value: Any, low: int, high: int | None = None) -> int:
+    """Return ``value`` if it is an int within ``[low, high]``, else raise naming ``argument``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < low
+        or (high is not None and value > high)
+    ):
+        bounds = f"between {low} and {high}" if high is not None else f"an integer >= {low}"
+        raise SalesloftInvalidArgumentError(argument, value, f"must be {bounds}")
+    return value

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import DAGS_FOLDER
+from support import DAGS_FOLDER
 
 
 def load_dag(dag_id: str, file_stem: str | None = None) -> Any:

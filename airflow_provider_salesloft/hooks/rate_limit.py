@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from airflow_provider_salesloft.validation import check_rate_limit_share
+
 REMAINING_HEADER = "x-ratelimit-remaining-minute"
 COST_HEADER = "x-ratelimit-endpoint-cost"
 #: While the window's start is unknown, probe this often (share of a window).
@@ -61,9 +63,7 @@ class RateLimitPacer:
         window_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not 0 < share <= 1:
-            raise ValueError(f"rate_limit_share must be in (0, 1], got {share!r}")
-        self.share = share
+        self.share = check_rate_limit_share(share)
         self.window_s = window_s
         self._clock = clock
         self._cond = threading.Condition()
@@ -138,28 +138,36 @@ class RateLimitPacer:
         """Block until a request of ``cost`` may go out; return the clock time it was let through."""
         with self._cond:
             while True:
-                now = self._clock()
-                one_at_a_time = self._need_probe or self._answers == 0
-                if now < self._blocked_until:
-                    pause = self._blocked_until - now
-                elif one_at_a_time and self._inflight > 0:
-                    pause = 0.05  # the answer in flight tells what is left: wait for it
-                elif (
-                    not self._need_probe
-                    and self.remaining is not None
-                    and self.remaining - self._reserve() - self._inflight_cost < cost
-                ):
-                    if self._inflight > 0:
-                        pause = 0.05  # answers in flight may show a new window
-                    else:
-                        self._block_until_next_window(now)
-                        pause = self._blocked_until - now
-                else:
-                    self._inflight += 1
-                    self._inflight_cost += cost
-                    self.stats.requests += 1
-                    return now
+                admitted, pause = self._admit(cost)
+                if admitted:
+                    return self._clock()
                 self._cond.wait(timeout=max(pause, 0.001))
+
+    def try_acquire(self, cost: int = 1) -> tuple[bool, float]:
+        """Let a request of ``cost`` out if it may go now: ``(True, 0)``; else ``(False, seconds to wait)``."""
+        with self._cond:
+            return self._admit(cost)
+
+    def _admit(self, cost: int) -> tuple[bool, float]:
+        now = self._clock()
+        one_at_a_time = self._need_probe or self._answers == 0
+        if now < self._blocked_until:
+            return False, self._blocked_until - now
+        if one_at_a_time and self._inflight > 0:
+            return False, 0.05  # the answer in flight tells what is left: wait for it
+        if (
+            not self._need_probe
+            and self.remaining is not None
+            and self.remaining - self._reserve() - self._inflight_cost < cost
+        ):
+            if self._inflight > 0:
+                return False, 0.05  # answers in flight may show a new window
+            self._block_until_next_window(now)
+            return False, self._blocked_until - now
+        self._inflight += 1
+        self._inflight_cost += cost
+        self.stats.requests += 1
+        return True, 0.0
 
     def release(
         self,

@@ -6,9 +6,9 @@ Retried: 429 (rate limit), 5xx, and requests that got no HTTP answer. Never retr
 Waits:
 
 * 429 with ``Retry-After``: exactly that long.
-* 429 without it (Salesloft documents none): the limit is per rate window (a minute), and nothing says
-  when the window resets, so wait one whole window plus up to 10 % jitter; a tight exponential storm would
-  only burn the team's budget of the next window.
+* 429 without it (Salesloft documents none): the caller's ``rate_limit_wait`` says how long (the hook's
+  pacer knows when the next window starts; :func:`window_wait` waits one whole window plus up to 10 %
+  jitter where nothing is known); a tight exponential storm would only burn the next window's budget.
 * 5xx and transport errors: exponential backoff with jitter (``base * 2**(n-1)``, half fixed, half random,
   capped at ``backoff_max_s``).
 
@@ -21,9 +21,9 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import tenacity
 
@@ -34,7 +34,18 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftTransportError,
 )
 
+if TYPE_CHECKING:
+    from airflow_provider_salesloft.hooks.settings import ConnectionExtras
+
 T = TypeVar("T")
+#: Rate-limit window assumed where no pacer knows better (Salesloft's limit is per minute).
+DEFAULT_WINDOW_S = 60.0
+
+
+def window_wait(window_s: float) -> Callable[[], float]:
+    """A ``rate_limit_wait`` for callers that know nothing of the window's phase: one whole window plus up
+    to 10 % jitter, so that the retry lands in the next window whenever it began."""
+    return lambda: window_s * (1.0 + random.uniform(0.0, 0.1))
 
 
 @dataclass(frozen=True)
@@ -45,7 +56,6 @@ class RetryPolicy:
     :param max_elapsed_s: most seconds spent waiting between attempts (extra ``retry_max_elapsed_s``).
     :param backoff_base_s: first backoff for 5xx and transport errors (extra ``retry_backoff_base_s``).
     :param backoff_max_s: longest single backoff for 5xx and transport errors (extra ``retry_backoff_max_s``).
-    :param rate_window_s: length of Salesloft's rate-limit window (extra ``rate_limit_window_s``).
     :param sleep: how to wait (injectable for tests).
     """
 
@@ -53,19 +63,20 @@ class RetryPolicy:
     max_elapsed_s: float = 300.0
     backoff_base_s: float = 1.0
     backoff_max_s: float = 30.0
-    rate_window_s: float = 60.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
 
     @classmethod
-    def from_extras(cls, extras: dict[str, Any]) -> RetryPolicy:
+    def from_extras(cls, extras: Mapping[str, Any] | ConnectionExtras) -> RetryPolicy:
         """Build the policy from connection extras, falling back to the defaults above."""
+        from airflow_provider_salesloft.hooks.settings import ConnectionExtras
+
+        reader = extras if isinstance(extras, ConnectionExtras) else ConnectionExtras(extras)
         defaults = cls()
         return cls(
-            max_attempts=int(extras.get("retry_max_attempts", defaults.max_attempts)),
-            max_elapsed_s=float(extras.get("retry_max_elapsed_s", defaults.max_elapsed_s)),
-            backoff_base_s=float(extras.get("retry_backoff_base_s", defaults.backoff_base_s)),
-            backoff_max_s=float(extras.get("retry_backoff_max_s", defaults.backoff_max_s)),
-            rate_window_s=float(extras.get("rate_limit_window_s", defaults.rate_window_s)),
+            max_attempts=reader.integer("retry_max_attempts", defaults.max_attempts),
+            max_elapsed_s=reader.number("retry_max_elapsed_s", defaults.max_elapsed_s),
+            backoff_base_s=reader.number("retry_backoff_base_s", defaults.backoff_base_s),
+            backoff_max_s=reader.number("retry_backoff_max_s", defaults.backoff_max_s),
         )
 
     @staticmethod
@@ -85,15 +96,13 @@ class RetryPolicy:
     ) -> float:
         """Seconds to wait after ``attempt`` (1-based) failed with ``error``.
 
-        :param rate_limit_wait: for a 429 without ``Retry-After``: asks a rate-limit pacer, which knows when
-            the window resets, instead of waiting a whole window.
+        :param rate_limit_wait: for a 429 without ``Retry-After``: how long until the rate window resets
+            (the hook's pacer knows; default: :func:`window_wait` of a one-minute window).
         """
         if isinstance(error, SalesloftRateLimitError):
             if error.retry_after is not None:
                 return max(0.0, error.retry_after)
-            if rate_limit_wait is not None:
-                return rate_limit_wait()
-            return self.rate_window_s * (1.0 + random.uniform(0.0, 0.1))
+            return (rate_limit_wait or window_wait(DEFAULT_WINDOW_S))()
         ceiling = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0.0, ceiling / 2)
 

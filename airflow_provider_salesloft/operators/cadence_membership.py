@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
-from typing import Any, Literal
-
-from airflow.providers.common.compat.sdk import BaseOperator
+from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_provider_salesloft.exceptions import SalesloftAlreadyOnCadenceError
-from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
-from airflow_provider_salesloft.links import CADENCE_URL_ATTRIBUTE, SalesloftCadenceLink, publish_cadence_url
-from airflow_provider_salesloft.validation import coerce_id, coerce_optional_id
+from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
+from airflow_provider_salesloft.validation import check_choice, coerce_id, coerce_optional_id
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
 
 IfAlreadyOnCadence = Literal["skip", "fail"]
 _ALREADY_ON_CHOICES = ("skip", "fail")
 
 
-class CreateCadenceMembershipOperator(BaseOperator):
+class CreateCadenceMembershipOperator(SalesloftBaseOperator):
     """Add a person to a Salesloft cadence and hand the membership to downstream tasks.
 
     Every id is templated and may be an ``int``, a string of digits (what Jinja renders from an XCom) or an
@@ -34,12 +33,17 @@ class CreateCadenceMembershipOperator(BaseOperator):
         ``task_id``).
     :param if_already_on_cadence: ``"skip"`` (default): a person already on the cadence is not an error;
         the existing membership is pushed as if just created, with a warning. ``"fail"``: fail the task.
-    :param salesloft_conn_id: the Salesloft connection.
+    :param salesloft_conn_id: the Salesloft connection (templated).
     """
 
-    template_fields: Sequence[str] = ("person_id", "cadence_id", "user_id", "step_id", "salesloft_task_id")
-    operator_extra_links = (SalesloftCadenceLink(),)
-    ui_color = "#e8f0fe"
+    template_fields: Sequence[str] = (
+        *SalesloftBaseOperator.template_fields,
+        "person_id",
+        "cadence_id",
+        "user_id",
+        "step_id",
+        "salesloft_task_id",
+    )
 
     def __init__(
         self,
@@ -50,30 +54,19 @@ class CreateCadenceMembershipOperator(BaseOperator):
         step_id: Any = None,
         salesloft_task_id: Any = None,
         if_already_on_cadence: IfAlreadyOnCadence = "skip",
-        salesloft_conn_id: str = SalesloftHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if if_already_on_cadence not in _ALREADY_ON_CHOICES:
-            raise ValueError(
-                f"if_already_on_cadence must be one of {_ALREADY_ON_CHOICES}, got {if_already_on_cadence!r}"
-            )
+        check_choice("if_already_on_cadence", if_already_on_cadence, _ALREADY_ON_CHOICES)
         self.person_id = person_id
         self.cadence_id = cadence_id
         self.user_id = user_id
         self.step_id = step_id
         self.salesloft_task_id = salesloft_task_id
         self.if_already_on_cadence = if_already_on_cadence
-        self.salesloft_conn_id = salesloft_conn_id
 
-    @cached_property
-    def hook(self) -> SalesloftHook:
-        """The Salesloft hook of this task."""
-        return SalesloftHook(salesloft_conn_id=self.salesloft_conn_id)
-
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         """Validate the ids, add the person, push the membership."""
-        setattr(self, CADENCE_URL_ATTRIBUTE, "")
         person_id = coerce_id("person_id", self.person_id)
         cadence_id = coerce_id("cadence_id", self.cadence_id)
         user_id = coerce_optional_id("user_id", self.user_id)
@@ -105,5 +98,5 @@ class CreateCadenceMembershipOperator(BaseOperator):
         ti = context["ti"]
         ti.xcom_push(key="membership_id", value=membership_id)
         ti.xcom_push(key="membership_state", value=state)
-        publish_cadence_url(self, context, self.hook.settings.app_url, cadence_id)
+        self.publish_cadence_url(context, cadence_id)
         return membership

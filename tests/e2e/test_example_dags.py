@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DAGS_FOLDER, ROOT
 from dag_runner import load_dag
+from support import DAGS_FOLDER, FAST_SIMULATOR, ROOT
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, FAST_SIMULATOR]
 
 
 def test_example_dags_import_without_errors() -> None:
@@ -23,33 +24,34 @@ def test_example_dags_import_without_errors() -> None:
     assert "example_salesloft_cadence_membership" in bag.dag_ids
 
 
-def test_example_cadence_membership_dag_runs(simulator: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_example_cadence_membership_dag_runs(
+    salesloft_simulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     dag = load_dag("example_salesloft_cadence_membership")
     run = dag.test()
 
     assert str(getattr(run.state, "value", run.state)) == "success"
-    membership = simulator.memberships_on(10)[1001]
+    membership = salesloft_simulator.memberships_on(10)[1001]
     assert f"MEMBERSHIP id={membership['id']} state=staged" in capsys.readouterr().out
     assert Path(DAGS_FOLDER / "example_salesloft_cadence_membership.py").exists()
 
 
+@pytest.mark.salesloft_simulator(people=300, rate_limit=10_000, rate_window_s=60.0, connection_extras={})
 def test_example_sync_dag_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    salesloft_simulator: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import json
-
-    from airflow_provider_salesloft.testing import SalesloftSimulator
-
     monkeypatch.setenv(
         "AIRFLOW_CONN_SALESLOFT_LEADS_DB",
         json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "leads.db")}),
     )
-    with SalesloftSimulator(people=300, rate_limit=10_000) as sim:
-        monkeypatch.setenv("AIRFLOW_CONN_SALESLOFT_DEFAULT", sim.connection_uri_json())
-        run = load_dag("example_salesloft_sync").test()
+    run = load_dag("example_salesloft_sync").test()
 
-        assert str(getattr(run.state, "value", run.state)) == "success"
-        on_cadences = len(sim.memberships_on(10)) + len(sim.memberships_on(11))
+    assert str(getattr(run.state, "value", run.state)) == "success"
+    sim = salesloft_simulator
+    on_cadences = len(sim.memberships_on(10)) + len(sim.memberships_on(11))
     out = capsys.readouterr().out
     assert f"'added': {on_cadences}" in out
     assert "'rows': 194" in out

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HOME
 from dag_runner import run_dag, single_conf
+from support import FAST_SIMULATOR, HOME
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, FAST_SIMULATOR]
 
 
 def xcom_values(dag_id: str, task_id: str, run_id: str) -> dict[str, Any]:
@@ -28,11 +28,11 @@ def xcom_values(dag_id: str, task_id: str, run_id: str) -> dict[str, Any]:
 
 
 def test_link_uses_app_url_from_connection(
-    simulator: Any, out_file: Path, monkeypatch: pytest.MonkeyPatch
+    salesloft_simulator: Any, out_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(
         "AIRFLOW_CONN_SALESLOFT_DEFAULT",
-        simulator.connection_uri_json(app_url="https://app.salesloft.example/"),
+        salesloft_simulator.connection_uri_json(app_url="https://app.salesloft.example/"),
     )
     result = run_dag("salesloft_test_single", single_conf(out_file, cadence_id=11), "salesloft_test_single")
     assert result["state"] == "success"
@@ -56,7 +56,7 @@ def test_link_class_reads_the_pushed_url() -> None:
 
 
 def test_failed_task_has_an_empty_link_and_no_lookup_error(
-    simulator: Any, out_file: Path, task_logs: Any
+    salesloft_simulator: Any, out_file: Path, task_logs: Any
 ) -> None:
     result = run_dag("salesloft_test_single", single_conf(out_file, person_id="abc"), "salesloft_test_single")
 

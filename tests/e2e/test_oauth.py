@@ -4,122 +4,117 @@ credentials, parallel refreshes, and no token anywhere in logs, XCom or rendered
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HOME
 from dag_runner import received, run_dag, single_conf
+from support import database_text, delete_variable
 
 from airflow_provider_salesloft.exceptions import SalesloftConfigError, SalesloftOAuthError
 from airflow_provider_salesloft.hooks.auth import VariableTokenStore
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 from airflow_provider_salesloft.testing import SalesloftSimulator
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.salesloft_simulator(
+        oauth_clients={"app-client-id": "app-client-secret-5e4d3c2b1a"}, rate_limit=100_000, rate_window_s=5.0
+    ),
+]
 
 CLIENT_ID, CLIENT_SECRET = "app-client-id", "app-client-secret-5e4d3c2b1a"
 
 
-@pytest.fixture
-def oauth_sim() -> Any:
-    with SalesloftSimulator(
-        oauth_clients={CLIENT_ID: CLIENT_SECRET}, rate_limit=100_000, rate_window_s=5.0
-    ) as sim:
-        yield sim
-
-
 def delete_store(conn_id: str) -> None:
-    with sqlite3.connect(HOME / "airflow.db") as db:
-        db.execute("DELETE FROM variable WHERE key = ?", (VariableTokenStore(conn_id).key,))
-
-
-def everything_stored() -> str:
-    with sqlite3.connect(HOME / "airflow.db") as db:
-        rows = [*db.execute("SELECT * FROM xcom"), *db.execute("SELECT * FROM rendered_task_instance_fields")]
-    return "\n".join(map(repr, rows))
+    delete_variable(VariableTokenStore(conn_id).key)
 
 
 def test_rotating_refresh_token_survives_expiry_twice_in_a_row(
-    oauth_sim: SalesloftSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_logs: Any
+    salesloft_simulator: SalesloftSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_logs: Any
 ) -> None:
     delete_store("salesloft_default")
-    first_refresh_token = oauth_sim.grant_refresh_token(CLIENT_ID)
+    first_refresh_token = salesloft_simulator.grant_refresh_token(CLIENT_ID)
     monkeypatch.setenv(
         "AIRFLOW_CONN_SALESLOFT_DEFAULT",
-        oauth_sim.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, first_refresh_token),
+        salesloft_simulator.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, first_refresh_token),
     )
 
-    oauth_sim.set_faults(
+    salesloft_simulator.set_faults(
         expire_tokens_every_calls=4
     )  # also revoke every token in the middle of the mapped run
     for run, people in enumerate((list(range(1151, 1163)), list(range(1163, 1175)))):
         out = tmp_path / f"run{run}.json"
         result = run_dag(
-            "salesloft_test_oauth", {"sim_url": oauth_sim.url, "people": people, "out": str(out)}
+            "salesloft_test_oauth", {"sim_url": salesloft_simulator.url, "people": people, "out": str(out)}
         )
 
         assert result["state"] == "success", result
-        on_cadence = oauth_sim.memberships_on(11)
+        on_cadence = salesloft_simulator.memberships_on(11)
         assert received(out)["ids"] == [on_cadence[p]["id"] for p in people]
 
     # Each run: 2 revocations between tasks, and one before every 4th of its 12+ calls.
-    assert oauth_sim.stats.unauthorized >= 8  # revoked access tokens were refused, then refreshed
-    assert oauth_sim.stats.tokens_issued >= 8  # and the refresh token rotated each time
-    assert first_refresh_token not in oauth_sim.refresh_tokens  # the connection's own token is long dead
-    assert len(oauth_sim.refresh_tokens) == 1  # exactly one live refresh token: the stored one
-    assert VariableTokenStore("salesloft_default").load().refresh_token in oauth_sim.refresh_tokens
+    assert salesloft_simulator.stats.unauthorized >= 8  # revoked access tokens were refused, then refreshed
+    assert salesloft_simulator.stats.tokens_issued >= 8  # and the refresh token rotated each time
+    assert (
+        first_refresh_token not in salesloft_simulator.refresh_tokens
+    )  # the connection's own token is long dead
+    assert len(salesloft_simulator.refresh_tokens) == 1  # exactly one live refresh token: the stored one
+    assert VariableTokenStore("salesloft_default").load().refresh_token in salesloft_simulator.refresh_tokens
 
-    logs, stored = task_logs(), everything_stored()
-    for secret in [*oauth_sim.issued_secrets, CLIENT_SECRET]:
+    logs, stored = task_logs(), database_text()
+    for secret in [*salesloft_simulator.issued_secrets, CLIENT_SECRET]:
         assert secret not in logs
         assert secret not in stored
 
 
 def test_token_is_refreshed_before_it_expires(
-    oauth_sim: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
+    salesloft_simulator: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     delete_store("sl_expiring")
-    oauth_sim.set_faults(token_lifetime_s=1.0)
+    salesloft_simulator.set_faults(token_lifetime_s=1.0)
     monkeypatch.setenv(
         "AIRFLOW_CONN_SL_EXPIRING",
-        oauth_sim.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, oauth_sim.grant_refresh_token(CLIENT_ID)),
+        salesloft_simulator.oauth_connection_json(
+            CLIENT_ID, CLIENT_SECRET, salesloft_simulator.grant_refresh_token(CLIENT_ID)
+        ),
     )
     hook = SalesloftHook(salesloft_conn_id="sl_expiring")
     hook.get_me()
     time.sleep(1.0)  # the access token's lifetime: it is now expired (or about to be)
     hook.get_me()
 
-    assert oauth_sim.stats.tokens_issued == 2
-    assert oauth_sim.stats.unauthorized == 0  # refreshed ahead of time, not after a 401
+    assert salesloft_simulator.stats.tokens_issued == 2
+    assert salesloft_simulator.stats.unauthorized == 0  # refreshed ahead of time, not after a 401
 
 
 def test_client_credentials_connection(
-    oauth_sim: SalesloftSimulator, out_file: Path, monkeypatch: pytest.MonkeyPatch, task_logs: Any
+    salesloft_simulator: SalesloftSimulator, out_file: Path, monkeypatch: pytest.MonkeyPatch, task_logs: Any
 ) -> None:
     delete_store("salesloft_default")
     monkeypatch.setenv(
-        "AIRFLOW_CONN_SALESLOFT_DEFAULT", oauth_sim.oauth_connection_json(CLIENT_ID, CLIENT_SECRET)
+        "AIRFLOW_CONN_SALESLOFT_DEFAULT", salesloft_simulator.oauth_connection_json(CLIENT_ID, CLIENT_SECRET)
     )
     result = run_dag("salesloft_test_single", single_conf(out_file), "salesloft_test_single")
 
     assert result["state"] == "success"
-    assert received(out_file)["membership_id"] == oauth_sim.memberships_on(10)[1001]["id"]
+    assert received(out_file)["membership_id"] == salesloft_simulator.memberships_on(10)[1001]["id"]
     logs = task_logs()
-    for secret in [*oauth_sim.issued_secrets, CLIENT_SECRET]:
+    for secret in [*salesloft_simulator.issued_secrets, CLIENT_SECRET]:
         assert secret not in logs
 
 
 def test_parallel_workers_do_not_invalidate_each_other(
-    oauth_sim: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
+    salesloft_simulator: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     delete_store("sl_parallel")
     monkeypatch.setenv(
         "AIRFLOW_CONN_SL_PARALLEL",
-        oauth_sim.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, oauth_sim.grant_refresh_token(CLIENT_ID)),
+        salesloft_simulator.oauth_connection_json(
+            CLIENT_ID, CLIENT_SECRET, salesloft_simulator.grant_refresh_token(CLIENT_ID)
+        ),
     )
     errors: list[BaseException] = []
 
@@ -130,7 +125,7 @@ def test_parallel_workers_do_not_invalidate_each_other(
             errors.append(error)
 
     for _ in range(3):  # each round: every access token has just expired, six tasks start at once
-        oauth_sim.expire_tokens()
+        salesloft_simulator.expire_tokens()
         threads = [threading.Thread(target=worker) for _ in range(6)]
         for thread in threads:
             thread.start()
@@ -138,17 +133,17 @@ def test_parallel_workers_do_not_invalidate_each_other(
             thread.join()
 
     assert errors == []
-    assert len(oauth_sim.refresh_tokens) == 1
+    assert len(salesloft_simulator.refresh_tokens) == 1
 
 
 def test_revoked_refresh_token_fails_clearly(
-    oauth_sim: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
+    salesloft_simulator: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     delete_store("sl_revoked")
     monkeypatch.setattr("airflow_provider_salesloft.hooks.auth.ROTATION_WAIT_S", (0.01,))
     monkeypatch.setenv(
         "AIRFLOW_CONN_SL_REVOKED",
-        oauth_sim.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, "rt-never-issued-0000"),
+        salesloft_simulator.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, "rt-never-issued-0000"),
     )
     with pytest.raises(SalesloftOAuthError) as info:
         SalesloftHook(salesloft_conn_id="sl_revoked").get_me()

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 from dag_runner import received, run_dag, single_conf
+from support import FAST_SIMULATOR
 
 from airflow_provider_salesloft.testing import SalesloftSimulator
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, FAST_SIMULATOR]
 
 PEOPLE = list(range(1101, 1141))
 CADENCE = 11
@@ -62,78 +63,84 @@ def assert_each_person_once(sim: SalesloftSimulator, membership_ids: list[int]) 
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS), ids=list(SCENARIOS))
-def test_mapped_adds_under_faults(scenario: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    faults = SCENARIOS[scenario]
-    with SalesloftSimulator(seed=7, **{"rate_limit": 100_000, "rate_window_s": 1.0, **faults}) as sim:
-        monkeypatch.setenv("AIRFLOW_CONN_SALESLOFT_DEFAULT", sim.connection_uri_json(**RETRY_EXTRAS))
+@pytest.mark.salesloft_simulator(
+    seed=7, rate_limit=100_000, rate_window_s=1.0, connection_extras=RETRY_EXTRAS
+)
+def test_mapped_adds_under_faults(
+    scenario: str, salesloft_simulator: SalesloftSimulator, tmp_path: Path
+) -> None:
+    sim = salesloft_simulator
+    sim.set_faults(**SCENARIOS[scenario])
 
-        first = mapped_run(sim, tmp_path / "first.json")
+    first = mapped_run(sim, tmp_path / "first.json")
+    assert_each_person_once(sim, first)
+    if scenario in ("all_together", "no_faults"):
+        sim.age_memberships(3600)  # the first run was an hour ago
+        # A re-run: Salesloft answers "already on" with 422 ...
+        sim.set_faults(already_on_cadence="422")
+        assert mapped_run(sim, tmp_path / "rerun_422.json") == first
+        # ... or with 200 and the existing membership: both give the same ids, nobody added twice.
+        sim.set_faults(already_on_cadence="200")
+        assert mapped_run(sim, tmp_path / "rerun_200.json") == first
         assert_each_person_once(sim, first)
-        if scenario in ("all_together", "no_faults"):
-            sim.age_memberships(3600)  # the first run was an hour ago
-            # A re-run: Salesloft answers "already on" with 422 ...
-            sim.set_faults(already_on_cadence="422")
-            assert mapped_run(sim, tmp_path / "rerun_422.json") == first
-            # ... or with 200 and the existing membership: both give the same ids, nobody added twice.
-            sim.set_faults(already_on_cadence="200")
-            assert mapped_run(sim, tmp_path / "rerun_200.json") == first
-            assert_each_person_once(sim, first)
 
-        injected = {
-            "503s": sim.stats.errors_503,
-            "dropped_connections": sim.stats.dropped,
-            "lost_responses": sim.stats.lost_responses,
-            "tight_rate_limit": sim.stats.rate_limited,
-        }
-        for name, count in injected.items():
-            if scenario in (name, "all_together"):
-                assert count > 0, f"{name} were not injected: the scenario tested nothing"
+    injected = {
+        "503s": sim.stats.errors_503,
+        "dropped_connections": sim.stats.dropped,
+        "lost_responses": sim.stats.lost_responses,
+        "tight_rate_limit": sim.stats.rate_limited,
+    }
+    for name, count in injected.items():
+        if scenario in (name, "all_together"):
+            assert count > 0, f"{name} were not injected: the scenario tested nothing"
 
 
 @pytest.mark.parametrize("answer", ["422", "200"])
 def test_already_on_cadence_skip_pushes_existing_membership(
-    simulator: SalesloftSimulator, out_file: Path, task_logs: Any, answer: str
+    salesloft_simulator: SalesloftSimulator, out_file: Path, task_logs: Any, answer: str
 ) -> None:
-    simulator.set_faults(already_on_cadence=answer)
+    salesloft_simulator.set_faults(already_on_cadence=answer)
     conf = single_conf(out_file)
     run_dag("salesloft_test_single", conf, "salesloft_test_single")
     first = received(out_file)
-    simulator.age_memberships(3600)  # the first run was an hour ago
+    salesloft_simulator.age_memberships(3600)  # the first run was an hour ago
 
     result = run_dag("salesloft_test_single", conf, "salesloft_test_single")
 
     assert result["state"] == "success"
     assert received(out_file)["membership_id"] == first["membership_id"]
-    assert received(out_file)["membership"] == simulator.memberships_on(10)[1001]
-    assert simulator.stats.adds == 1
+    assert received(out_file)["membership"] == salesloft_simulator.memberships_on(10)[1001]
+    assert salesloft_simulator.stats.adds == 1
     assert "already on cadence 10" in task_logs()
 
 
 @pytest.mark.parametrize("answer", ["422", "200"])
 def test_already_on_cadence_fail_names_person_cadence_and_membership(
-    simulator: SalesloftSimulator, out_file: Path, task_logs: Any, answer: str
+    salesloft_simulator: SalesloftSimulator, out_file: Path, task_logs: Any, answer: str
 ) -> None:
-    simulator.set_faults(already_on_cadence=answer)
+    salesloft_simulator.set_faults(already_on_cadence=answer)
     conf = single_conf(out_file)
     run_dag("salesloft_test_single_fail", conf, "salesloft_test_single")
-    membership_id = simulator.memberships_on(10)[1001]["id"]
-    simulator.age_memberships(3600)  # the first run was an hour ago
+    membership_id = salesloft_simulator.memberships_on(10)[1001]["id"]
+    salesloft_simulator.age_memberships(3600)  # the first run was an hour ago
 
     result = run_dag("salesloft_test_single_fail", conf, "salesloft_test_single")
 
     assert result["tasks"][("add", -1)] == "failed"
     assert f"Person 1001 is already on cadence 10 (membership {membership_id})" in task_logs()
-    assert simulator.stats.adds == 1
+    assert salesloft_simulator.stats.adds == 1
 
 
-def test_readding_a_removed_person_is_a_new_add(simulator: SalesloftSimulator, out_file: Path) -> None:
+def test_readding_a_removed_person_is_a_new_add(
+    salesloft_simulator: SalesloftSimulator, out_file: Path
+) -> None:
     conf = single_conf(out_file)
     run_dag("salesloft_test_single_fail", conf, "salesloft_test_single")
-    membership_id = simulator.memberships_on(10)[1001]["id"]
-    simulator.state.remove_membership(membership_id)
+    membership_id = salesloft_simulator.memberships_on(10)[1001]["id"]
+    salesloft_simulator.state.remove_membership(membership_id)
 
     result = run_dag("salesloft_test_single_fail", conf, "salesloft_test_single")
 
     assert result["state"] == "success"
     assert received(out_file)["membership_id"] == membership_id  # Salesloft reuses the record
-    assert simulator.stats.adds == 2
+    assert salesloft_simulator.stats.adds == 2

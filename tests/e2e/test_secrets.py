@@ -2,44 +2,38 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HOME
 from dag_runner import run_dag, single_conf
+from support import FAST_SIMULATOR, database_text
 
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 from airflow_provider_salesloft.testing import SalesloftSimulator
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, FAST_SIMULATOR]
 
 API_KEY = "sk-live-SECRET-9f8e7d6c5b4a3210"
 
 
-def database_text() -> str:
-    """Every XCom value and rendered template field in the metadata db, as text."""
-    with sqlite3.connect(HOME / "airflow.db") as db:
-        rows = [*db.execute("SELECT * FROM xcom"), *db.execute("SELECT * FROM rendered_task_instance_fields")]
-    return "\n".join(repr(row) for row in rows)
-
-
-def test_api_key_appears_nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_logs: Any) -> None:
-    with SalesloftSimulator(
-        api_keys=(API_KEY,), seed=3, error_503_share=0.2, lost_response_share=0.2, rate_window_s=1.0
-    ) as sim:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_SALESLOFT_DEFAULT",
-            sim.connection_uri_json(API_KEY, retry_backoff_base_s=0.01, retry_backoff_max_s=0.05),
-        )
-        leads = [{"person_id": p, "cadence_id": 10} for p in range(1001, 1011)]
-        mapped = run_dag("salesloft_test_mapped", {"leads": leads, "out": str(tmp_path / "m.json")})
-        assert mapped["state"] == "success"
-        conf = single_conf(tmp_path / "s.json")
-        run_dag("salesloft_test_single_fail", conf, "salesloft_test_single")  # fails: already on cadence
-        sim.api_keys.clear()  # the key is revoked: 401, with the key in the request
-        run_dag("salesloft_test_single", conf, "salesloft_test_single")
+@pytest.mark.salesloft_simulator(
+    api_keys=(API_KEY,), seed=3, error_503_share=0.2, lost_response_share=0.2, rate_window_s=1.0
+)
+def test_api_key_appears_nowhere(
+    salesloft_simulator: SalesloftSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_logs: Any
+) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SALESLOFT_DEFAULT",
+        salesloft_simulator.connection_uri_json(API_KEY, retry_backoff_base_s=0.01, retry_backoff_max_s=0.05),
+    )
+    leads = [{"person_id": p, "cadence_id": 10} for p in range(1001, 1011)]
+    mapped = run_dag("salesloft_test_mapped", {"leads": leads, "out": str(tmp_path / "m.json")})
+    assert mapped["state"] == "success"
+    conf = single_conf(tmp_path / "s.json")
+    run_dag("salesloft_test_single_fail", conf, "salesloft_test_single")  # fails: already on cadence
+    salesloft_simulator.api_keys.clear()  # the key is revoked: 401, with the key in the request
+    run_dag("salesloft_test_single", conf, "salesloft_test_single")
 
     logs = task_logs()
     assert "Salesloft answered 401" in logs
@@ -49,13 +43,13 @@ def test_api_key_appears_nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_connection_secrets_are_registered_with_the_masker(
-    simulator: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
+    salesloft_simulator: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from airflow.providers.common.compat.sdk import redact
 
     monkeypatch.setenv(
         "AIRFLOW_CONN_SL_MASK",
-        simulator.connection_uri_json(
+        salesloft_simulator.connection_uri_json(
             "api-key-to-mask-123456",
             client_secret="client-secret-to-mask",
             refresh_token="refresh-token-to-mask",

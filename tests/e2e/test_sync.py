@@ -13,7 +13,12 @@ from dag_runner import received, run_dag
 from airflow_provider_salesloft.operators.sync import OUTCOMES
 from airflow_provider_salesloft.testing import SalesloftSimulator
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.salesloft_simulator(
+        people=1000, rate_limit=100_000, rate_window_s=5.0, connection_extras={"retry_backoff_base_s": 0.05}
+    ),
+]
 
 KNOWN, ALREADY_ON, UNKNOWN, DUPLICATES, INVALID = 890, 40, 50, 40, 20
 
@@ -54,15 +59,6 @@ def leads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-@pytest.fixture
-def big_sim(monkeypatch: pytest.MonkeyPatch) -> Any:
-    with SalesloftSimulator(people=1000, rate_limit=100_000, rate_window_s=5.0) as sim:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_SALESLOFT_DEFAULT", sim.connection_uri_json(retry_backoff_base_s=0.05)
-        )
-        yield sim
-
-
 def pre_add(sim: SalesloftSimulator, count: int) -> set[int]:
     """Put the first ``count`` known people on cadence 10 before the sync."""
     people = {1000 + n for n in range(1, count + 1)}
@@ -79,8 +75,10 @@ def sync(dag_id: str, tmp_path: Path, **conf: Any) -> tuple[dict[str, Any], dict
     return result, received(out)
 
 
-def test_sql_sync_accounts_for_every_row(big_sim: SalesloftSimulator, leads: Path, tmp_path: Path) -> None:
-    pre_add(big_sim, ALREADY_ON)
+def test_sql_sync_accounts_for_every_row(
+    salesloft_simulator: SalesloftSimulator, leads: Path, tmp_path: Path
+) -> None:
+    pre_add(salesloft_simulator, ALREADY_ON)
 
     result, summary = sync("salesloft_test_sync", tmp_path)
 
@@ -94,13 +92,13 @@ def test_sql_sync_accounts_for_every_row(big_sim: SalesloftSimulator, leads: Pat
         "invalid": INVALID,
         "failed": 0,
     }
-    assert sorted(big_sim.memberships_on(10)) == [1000 + n for n in range(1, KNOWN + 1)]
-    assert big_sim.stats.adds == KNOWN - ALREADY_ON  # nobody added twice
-    posts = big_sim.stats.calls_by_route["POST /v2/cadence_memberships"]
+    assert sorted(salesloft_simulator.memberships_on(10)) == [1000 + n for n in range(1, KNOWN + 1)]
+    assert salesloft_simulator.stats.adds == KNOWN - ALREADY_ON  # nobody added twice
+    posts = salesloft_simulator.stats.calls_by_route["POST /v2/cadence_memberships"]
     assert posts == KNOWN - ALREADY_ON  # no POST for people already on, unknown, duplicated or invalid
-    assert summary["api_calls"] == big_sim.stats.calls
+    assert summary["api_calls"] == salesloft_simulator.stats.calls
     assert summary["api_calls"] / summary["added"] <= 1.02
-    assert big_sim.stats.calls_by_route["GET /v2/people"] <= 10  # 100 emails a call
+    assert salesloft_simulator.stats.calls_by_route["GET /v2/people"] <= 10  # 100 emails a call
     assert len(summary["failures"]) == INVALID
     assert all(f["reason"] for f in summary["failures"])
     assert summary["dry_run"] is False
@@ -111,24 +109,24 @@ def test_sql_sync_accounts_for_every_row(big_sim: SalesloftSimulator, leads: Pat
 
 
 def test_rerun_adds_nothing_and_costs_only_lookups(
-    big_sim: SalesloftSimulator, leads: Path, tmp_path: Path
+    salesloft_simulator: SalesloftSimulator, leads: Path, tmp_path: Path
 ) -> None:
     sync("salesloft_test_sync", tmp_path)
-    calls_before, adds_before = big_sim.stats.calls, big_sim.stats.adds
+    calls_before, adds_before = salesloft_simulator.stats.calls, salesloft_simulator.stats.adds
 
     result, summary = sync("salesloft_test_sync", tmp_path)
 
     assert result["state"] == "success"
     assert summary["added"] == 0
     assert summary["already_on_cadence"] == KNOWN
-    assert big_sim.stats.adds == adds_before
-    rerun_calls = big_sim.stats.calls - calls_before
-    assert big_sim.stats.calls_by_route["POST /v2/cadence_memberships"] == KNOWN
+    assert salesloft_simulator.stats.adds == adds_before
+    rerun_calls = salesloft_simulator.stats.calls - calls_before
+    assert salesloft_simulator.stats.calls_by_route["POST /v2/cadence_memberships"] == KNOWN
     assert rerun_calls == summary["api_calls"] <= 25  # email lookups + one cadence check + member pages
 
 
-def test_dry_run_writes_nothing(big_sim: SalesloftSimulator, leads: Path, tmp_path: Path) -> None:
-    pre_add(big_sim, ALREADY_ON)
+def test_dry_run_writes_nothing(salesloft_simulator: SalesloftSimulator, leads: Path, tmp_path: Path) -> None:
+    pre_add(salesloft_simulator, ALREADY_ON)
 
     result, summary = sync("salesloft_test_sync_dry", tmp_path)
 
@@ -136,13 +134,13 @@ def test_dry_run_writes_nothing(big_sim: SalesloftSimulator, leads: Path, tmp_pa
     assert summary["dry_run"] is True
     assert summary["added"] == KNOWN - ALREADY_ON  # would be added
     assert summary["already_on_cadence"] == ALREADY_ON
-    assert big_sim.stats.calls_by_route["POST /v2/cadence_memberships"] == 0
-    assert big_sim.stats.adds == 0
-    assert len(big_sim.memberships_on(10)) == ALREADY_ON
+    assert salesloft_simulator.stats.calls_by_route["POST /v2/cadence_memberships"] == 0
+    assert salesloft_simulator.stats.adds == 0
+    assert len(salesloft_simulator.memberships_on(10)) == ALREADY_ON
 
 
 def test_failed_rows_fail_the_task_after_pushing_summary(
-    big_sim: SalesloftSimulator, leads: Path, tmp_path: Path, task_logs: Any
+    salesloft_simulator: SalesloftSimulator, leads: Path, tmp_path: Path, task_logs: Any
 ) -> None:
     result, summary = sync("salesloft_test_sync_strict", tmp_path)
 
@@ -152,30 +150,26 @@ def test_failed_rows_fail_the_task_after_pushing_summary(
     assert "20 rows failed or were invalid (max_failed_rows=0)" in task_logs()
 
 
-def test_rows_from_upstream_xcom_with_faults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.salesloft_simulator(
+    seed=11,
+    rate_limit=20,
+    rate_window_s=1.0,
+    error_503_share=0.08,
+    drop_share=0.03,
+    lost_response_share=0.05,
+    latency_ms=(5, 20),
+    connection_extras={"retry_max_attempts": 12, "retry_backoff_base_s": 0.02, "retry_backoff_max_s": 0.2},
+)
+def test_rows_from_upstream_xcom_with_faults(salesloft_simulator: SalesloftSimulator, tmp_path: Path) -> None:
+    sim = salesloft_simulator
     rows = [{"person_id": 1000 + n} for n in range(1, 61)] + [
         {"email": "person3@example.com"},
         {"person_id": 999_999},
     ]
-    with SalesloftSimulator(
-        seed=11,
-        rate_limit=20,
-        rate_window_s=1.0,
-        error_503_share=0.08,
-        drop_share=0.03,
-        lost_response_share=0.05,
-        latency_ms=(5, 20),
-    ) as sim:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_SALESLOFT_DEFAULT",
-            sim.connection_uri_json(
-                retry_max_attempts=12, retry_backoff_base_s=0.02, retry_backoff_max_s=0.2
-            ),
-        )
-        result, summary = sync("salesloft_test_sync_rows", tmp_path, rows=rows)
+    result, summary = sync("salesloft_test_sync_rows", tmp_path, rows=rows)
 
-        assert result["state"] == "success"
-        assert (summary["added"], summary["duplicates"], summary["person_not_found"]) == (60, 1, 1)
-        assert sorted(sim.memberships_on(11)) == [1000 + n for n in range(1, 61)]
-        assert sim.stats.adds == 60
-        assert sim.stats.errors_503 + sim.stats.dropped + sim.stats.lost_responses > 0
+    assert result["state"] == "success"
+    assert (summary["added"], summary["duplicates"], summary["person_not_found"]) == (60, 1, 1)
+    assert sorted(sim.memberships_on(11)) == [1000 + n for n in range(1, 61)]
+    assert sim.stats.adds == 60
+    assert sim.stats.errors_503 + sim.stats.dropped + sim.stats.lost_responses > 0

@@ -25,19 +25,15 @@ class FakeTI:
         self.pushed[key] = value
 
 
-@pytest.fixture(scope="module")
-def module_sim() -> Any:
-    with SalesloftSimulator(rate_limit=1_000_000) as sim:
-        yield sim
+pytestmark = pytest.mark.salesloft_simulator(rate_limit=1_000_000)
 
 
-def make_operator(sim: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch, **ids: Any) -> Any:
-    monkeypatch.setenv("AIRFLOW_CONN_SALESLOFT_DEFAULT", sim.connection_uri_json())
+def make_operator(**ids: Any) -> Any:
     return CreateCadenceMembershipOperator(task_id="add", **{"person_id": 1001, "cadence_id": 10, **ids})
 
 
-def test_template_fields_cover_every_id() -> None:
-    assert set(CreateCadenceMembershipOperator.template_fields) == set(ID_FIELDS)
+def test_template_fields_cover_every_id_and_the_connection() -> None:
+    assert set(CreateCadenceMembershipOperator.template_fields) == {*ID_FIELDS, "salesloft_conn_id"}
 
 
 def test_if_already_on_cadence_is_checked_at_construction() -> None:
@@ -57,25 +53,23 @@ def test_if_already_on_cadence_is_checked_at_construction() -> None:
     ),
 )
 def test_any_bad_id_is_refused_before_any_request(
-    module_sim: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch, field: str, value: Any
+    salesloft_simulator: SalesloftSimulator, field: str, value: Any
 ) -> None:
     if value is None and field not in ("person_id", "cadence_id"):
         return  # None means "not given" for optional ids
-    before = module_sim.stats.calls
-    operator = make_operator(module_sim, monkeypatch, **{field: value})
+    before = salesloft_simulator.stats.calls
+    operator = make_operator(**{field: value})
     ti = FakeTI()
     with pytest.raises(SalesloftInvalidArgumentError) as info:
         operator.execute({"ti": ti})
     assert info.value.argument == field
     assert repr(value) in str(info.value)
-    assert module_sim.stats.calls == before
+    assert salesloft_simulator.stats.calls == before
     assert ti.pushed == {}
 
 
-def test_numeric_strings_and_ints_are_accepted(
-    module_sim: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    operator = make_operator(module_sim, monkeypatch, person_id=" 1050", cadence_id=11, step_id="110")
+def test_numeric_strings_and_ints_are_accepted(salesloft_simulator: SalesloftSimulator) -> None:
+    operator = make_operator(person_id=" 1050", cadence_id=11, step_id="110")
     ti = FakeTI()
     membership = operator.execute({"ti": ti})
     assert membership["person"]["id"] == 1050

@@ -1,43 +1,9 @@
-"""Airflow discovers the package as a provider: connection type, hook, links."""
+"""The connection form, described once: what Airflow 2 and Airflow 3.2+ each read of it."""
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
-
+from airflow_provider_salesloft import connection_form
 from airflow_provider_salesloft.get_provider_info import get_provider_info
-
-
-def test_entry_point_points_at_provider_info() -> None:
-    found = [
-        ep
-        for ep in entry_points(group="apache_airflow_provider")
-        if ep.value.startswith("airflow_provider_salesloft")
-    ]
-    assert len(found) == 1
-    assert found[0].load() is get_provider_info
-
-
-def test_provider_info_fields() -> None:
-    info = get_provider_info()
-    assert info["package-name"] == "airflow-provider-salesloft"
-    assert info["versions"]
-    (conn,) = info["connection-types"]
-    assert conn["connection-type"] == "salesloft"
-    assert conn["hook-class-name"] == "airflow_provider_salesloft.hooks.salesloft.SalesloftHook"
-
-
-def test_provider_manager_registers_hook_and_link_without_warnings(caplog) -> None:  # type: ignore[no-untyped-def]
-    from airflow.providers_manager import ProvidersManager
-
-    manager = ProvidersManager()
-    assert "airflow-provider-salesloft" in manager.providers
-    hook = manager.hooks["salesloft"]
-    assert hook is not None
-    assert hook.hook_class_name == "airflow_provider_salesloft.hooks.salesloft.SalesloftHook"
-    assert "airflow_provider_salesloft.links.SalesloftCadenceLink" in manager.extra_links_class_names
-    assert not [
-        r for r in caplog.records if "salesloft" in r.getMessage().lower() and r.levelname == "WARNING"
-    ]
 
 
 def test_connection_form_fields_reach_airflow() -> None:
@@ -66,3 +32,25 @@ def test_provider_info_carries_form_metadata_for_airflow_3() -> None:
     (conn,) = get_provider_info()["connection-types"]
     assert conn["conn-fields"]["client_secret"]["schema"]["format"] == "password"
     assert conn["ui-field-behaviour"]["relabeling"] == {"host": "API URL", "password": "API key"}
+
+
+def test_both_renderings_come_from_one_description() -> None:
+    import importlib.util
+
+    names = {field.name for field in connection_form.EXTRA_FIELDS}
+    widgets = connection_form.wtforms_widgets()
+    # Airflow 2 has WTForms and gets every field; Airflow 3.2+ may ship without it and reads provider info.
+    assert set(widgets) == (names if importlib.util.find_spec("wtforms") else set())
+    assert set(connection_form.provider_conn_fields()) == names
+    old, new = connection_form.ui_field_behaviour(), connection_form.provider_ui_field_behaviour()
+    assert old["hidden_fields"] == new["hidden-fields"]
+    assert old["relabeling"] == new["relabeling"]
+    assert old["placeholders"] == new["placeholders"]
+
+
+def test_every_default_is_in_a_description() -> None:
+    """Airflow 3.3 shows no placeholders on extra fields: the defaults must be readable in the text."""
+    descriptions = {field.name: field.description for field in connection_form.EXTRA_FIELDS}
+    assert connection_form.DEFAULT_TOKEN_URL in descriptions["token_url"]
+    assert connection_form.DEFAULT_APP_URL in descriptions["app_url"]
+    assert "30" in descriptions["timeout"]

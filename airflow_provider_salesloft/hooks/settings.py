@@ -1,0 +1,158 @@
+"""What the hook reads from its Airflow connection: the API URL and every extra, through one reader."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow_provider_salesloft import connection_form
+from airflow_provider_salesloft.exceptions import SalesloftConfigError
+from airflow_provider_salesloft.hooks.retry import RetryPolicy
+
+DEFAULT_BASE_URL = connection_form.DEFAULT_API_URL
+DEFAULT_APP_URL = connection_form.DEFAULT_APP_URL
+DEFAULT_TOKEN_URL = connection_form.DEFAULT_TOKEN_URL
+DEFAULT_TIMEOUT_S = 30.0
+#: Length of Salesloft's rate-limit window ("per minute").
+DEFAULT_RATE_WINDOW_S = 60.0
+CONN_TYPE = "salesloft"
+
+
+class ConnectionExtras:
+    """The one reader of a ``salesloft`` connection's extras.
+
+    An extra may be set as ``name`` (JSON, current connection forms) or ``extra__salesloft__name`` (older
+    forms); an empty value counts as not set. Typed getters refuse a value of the wrong kind with an error
+    naming the extra.
+
+    :param extras: the connection's ``extra_dejson``.
+    """
+
+    def __init__(self, extras: Mapping[str, Any]) -> None:
+        self._extras = extras
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The extra ``name`` (either spelling), or ``default`` when unset or empty."""
+        for key in (name, f"extra__{CONN_TYPE}__{name}"):
+            value = self._extras.get(key)
+            if value not in (None, ""):
+                return value
+        return default
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        """The extra as a string."""
+        value = self.get(name)
+        return default if value is None else str(value)
+
+    def number(self, name: str, default: float) -> float:
+        """The extra as a float (a number, or a string of one)."""
+        value = self.get(name, default)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise SalesloftConfigError(f"connection extra {name} must be a number, got {value!r}") from None
+
+    def integer(self, name: str, default: int) -> int:
+        """The extra as an int."""
+        number = self.number(name, default)
+        if not number.is_integer():
+            raise SalesloftConfigError(f"connection extra {name} must be a whole number, got {number!r}")
+        return int(number)
+
+    def flag(self, name: str, default: bool) -> bool:
+        """The extra as a bool (``true``/``yes``/``on``/``1`` in any case are true)."""
+        value = self.get(name)
+        if value is None:
+            return default
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+
+    def mapping(self, name: str) -> dict[str, str]:
+        """The extra as a dict (e.g. ``proxies``)."""
+        value = self.get(name)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise SalesloftConfigError(f"connection extra {name} must be a JSON object")
+        return {str(key): str(item) for key, item in value.items()}
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """What the hook reads from its Airflow connection, once.
+
+    :param base_url: API root, scheme included, no trailing slash.
+    :param app_url: root of the Salesloft web app, for operator links.
+    :param timeout: seconds to wait for a connection and for an answer.
+    :param verify: TLS verification: a bool or a CA bundle path.
+    :param proxies: requests-style proxies mapping (not shown by ``repr``: it may hold credentials).
+    :param cert: client certificate path, if any.
+    :param trust_env: whether requests reads proxy settings and ``.netrc`` from the environment.
+    :param retry: the retry policy.
+    :param rate_window_s: length of Salesloft's rate-limit window (extra ``rate_limit_window_s``).
+    """
+
+    base_url: str
+    app_url: str = DEFAULT_APP_URL
+    timeout: float = DEFAULT_TIMEOUT_S
+    verify: bool | str = True
+    proxies: dict[str, str] = field(default_factory=dict, repr=False)
+    cert: str | None = None
+    trust_env: bool = True
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    rate_window_s: float = DEFAULT_RATE_WINDOW_S
+
+    @classmethod
+    def from_connection(cls, conn: Any) -> ConnectionSettings:
+        """Parse an Airflow connection's host, schema, port and extras."""
+        extras = ConnectionExtras(conn.extra_dejson)
+        verify = extras.get("verify")
+        return cls(
+            base_url=parse_base_url(conn.host, conn.schema, conn.port),
+            app_url=str(extras.text("app_url", DEFAULT_APP_URL)).rstrip("/"),
+            timeout=extras.number("timeout", DEFAULT_TIMEOUT_S),
+            verify=verify
+            if isinstance(verify, str) and verify.lower() not in ("true", "false")
+            else extras.flag("verify", extras.flag("verify_ssl", True)),
+            proxies=extras.mapping("proxies") or extras.mapping("proxy"),
+            cert=extras.text("cert"),
+            trust_env=extras.flag("trust_env", True),
+            retry=RetryPolicy.from_extras(extras),
+            rate_window_s=extras.number("rate_limit_window_s", DEFAULT_RATE_WINDOW_S),
+        )
+
+
+def is_loopback(hostname: str) -> bool:
+    """True for ``localhost`` and loopback IP addresses."""
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_base_url(host: str | None, schema: str | None = None, port: int | None = None) -> str:
+    """Turn a connection's host (scheme included or not), schema and port into the API base URL.
+
+    Refuses plain ``http://`` to anything but loopback, so a key is never sent in clear text.
+    """
+    if not host:
+        return DEFAULT_BASE_URL
+    url = host if "://" in host else f"{schema or 'https'}://{host}"
+    parts = urlsplit(url)
+    if port and not parts.port:
+        url = f"{parts.scheme}://{parts.netloc}:{port}{parts.path}"
+        parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SalesloftConfigError(f"the connection's host must be an http(s) URL, got {host!r}")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise SalesloftConfigError(
+            f"refusing plain http to {parts.hostname!r}: the API key would travel in clear text; "
+            "use https (plain http is allowed for loopback simulators only)"
+        )
+    return url.rstrip("/")

@@ -1,0 +1,317 @@
+"""The hook's transport: one paced, authenticated, retried HTTP exchange; error decoding; paging.
+
+Everything that goes over the wire passes :meth:`SalesloftTransport.request`, so pacing, auth, retries and
+the decoding of Salesloft's envelope and errors are each written once.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+from requests_toolbelt.adapters.socket_options import TCPKeepAliveAdapter
+from urllib3.exceptions import NewConnectionError
+
+from airflow_provider_salesloft.exceptions import (
+    SalesloftAPIError,
+    SalesloftError,
+    SalesloftTransportError,
+    api_error_class,
+)
+from airflow_provider_salesloft.hooks.auth import TokenSource
+from airflow_provider_salesloft.hooks.clock import ServerClock
+from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
+from airflow_provider_salesloft.hooks.settings import ConnectionSettings
+
+#: Largest page Salesloft serves.
+MAX_PER_PAGE = 100
+#: Pages past this one cost more than 1 (101-150 cost 3, ...): switch to an ``updated_at`` cursor instead.
+CHEAP_PAGES = 100
+USER_AGENT = "airflow-provider-salesloft"
+
+
+def make_session(settings: ConnectionSettings, pool_size: int) -> requests.Session:
+    """A keep-alive ``requests.Session`` pooling ``pool_size`` connections, set up from ``settings``."""
+    session = requests.Session()
+    adapter = TCPKeepAliveAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+    session.verify = settings.verify
+    session.proxies.update(settings.proxies)
+    session.cert = settings.cert
+    session.trust_env = settings.trust_env
+    return session
+
+
+def query_params(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """Render filters the way Salesloft reads them: lists as ``name[]``, booleans as ``true``/``false``."""
+    params: dict[str, Any] = {}
+    for key, value in filters.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            params[key] = "true" if value else "false"
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            params[key if key.endswith("[]") else f"{key}[]"] = list(value)
+        else:
+            params[key] = value
+    return params
+
+
+def unwrap(answer: Any) -> Any:
+    """The ``data`` of Salesloft's envelope (the answer itself when it has none)."""
+    return answer.get("data") if isinstance(answer, dict) and "data" in answer else answer
+
+
+class SalesloftTransport:
+    """Sends the hook's requests: paced, authenticated, retried, decoded.
+
+    :param settings: the connection's settings (base URL, timeout, retry policy).
+    :param session: the pooled HTTP session.
+    :param token_source: where bearer tokens come from.
+    :param pacer: keeps requests within the hook's share of the team's rate limit.
+    :param clock: learns Salesloft's clock offset from each answer's ``Date``.
+    :param log: where retries are logged.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: ConnectionSettings,
+        session: requests.Session,
+        token_source: TokenSource,
+        pacer: RateLimitPacer,
+        clock: ServerClock,
+        log: logging.Logger | Any,
+    ) -> None:
+        self.settings = settings
+        self.session = session
+        self.token_source = token_source
+        self.pacer = pacer
+        self.clock = clock
+        self.log = log
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+        reconcile: Callable[[], Any | None] | None = None,
+    ) -> Any:
+        """Send one API request with pacing, auth and retries; return the decoded JSON body (None if empty).
+
+        :param method: HTTP method.
+        :param path: path under the base URL, e.g. ``/v2/me``.
+        :param params: query parameters (see :func:`query_params`).
+        :param body: JSON body.
+        :param reconcile: for a request that is not idempotent: called before a retry that follows a failure
+            which may have been carried out (lost response, read timeout, 5xx); if it returns a value, that
+            value is returned as the request's result instead of sending the request again.
+        """
+        policy = self.settings.retry
+        last_error: BaseException | None = None
+
+        def attempt(number: int) -> Any:
+            nonlocal last_error
+            if number > 1 and reconcile is not None and last_error and policy.maybe_committed(last_error):
+                found = reconcile()
+                if found is not None:
+                    self.log.warning(
+                        "Salesloft %s %s: the failed attempt had been carried out; using its result",
+                        method,
+                        path,
+                    )
+                    return found
+            try:
+                return self._send(method, path, params, body)
+            except SalesloftError as error:
+                last_error = error
+                raise
+
+        return policy.call(
+            attempt,
+            describe=f"{method} {path}",
+            log=self.log,
+            rate_limit_wait=self.pacer.wait_after_rate_limit,
+        )
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: Mapping[str, Any] | None,
+    ) -> Any:
+        """One paced, authenticated HTTP exchange (plus one immediate retry if a refreshed token may help)."""
+        url = f"{self.settings.base_url}{path}"
+        response: requests.Response | None = None
+        for _ in range(2):
+            token = self.token_source.token()
+            sent_at = self.pacer.acquire()
+            response = None
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=self.settings.timeout,
+                    allow_redirects=False,
+                )
+            except requests.exceptions.ConnectTimeout as error:
+                raise SalesloftTransportError(
+                    f"{method} {path}: connect timeout ({error.__class__.__name__})", committed_maybe=False
+                ) from None
+            except requests.exceptions.ConnectionError as error:
+                refused = _connection_refused(error)
+                raise SalesloftTransportError(
+                    f"{method} {path}: {'connection refused' if refused else 'connection lost'} "
+                    f"({_root_cause(error)})",
+                    committed_maybe=not refused,
+                ) from None
+            except requests.exceptions.RequestException as error:  # read timeout, broken chunked body, ...
+                raise SalesloftTransportError(
+                    f"{method} {path}: no complete answer ({error.__class__.__name__})", committed_maybe=True
+                ) from None
+            finally:
+                self.pacer.release(
+                    1,
+                    sent_at,
+                    response.status_code if response is not None else None,
+                    response.headers if response is not None else None,
+                )
+            self.clock.measure(response.headers, datetime.now(timezone.utc))
+            if response.status_code == 401 and self.token_source.invalidate(token):
+                continue
+            if response.status_code >= 400:
+                raise error_from_response(response, method, path)
+            if response.status_code == 204 or not response.content:
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                raise SalesloftAPIError(response.status_code, method, path, "answer is not JSON") from None
+        assert response is not None
+        raise error_from_response(response, method, path)
+
+    def get_record(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """GET ``path`` and return its ``data`` object; a missing or non-object ``data`` is an error."""
+        return record_of(self.request("GET", path, params=params), "GET", path)
+
+    def paginate(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        per_page: int = MAX_PER_PAGE,
+        cursor_field: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every record of a list endpoint, following ``metadata.paging.next_page``.
+
+        :param cursor_field: a timestamp field the endpoint filters with ``field[gte]`` and sorts by
+            (``updated_at``). When given, records are read oldest first, and before a page would cost more
+            than 1 the listing restarts at page 1 from the last value seen, so a long listing never pays for
+            deep pages. Records sharing that value are de-duplicated by ``id``.
+        """
+        base = dict(params or {})
+        base["per_page"] = min(max(int(per_page), 1), MAX_PER_PAGE)
+        if cursor_field:
+            base.update(sort_by=cursor_field, sort_direction="ASC")
+        seen_at_cursor: set[Any] = set()
+        cursor: Any = None  # last cursor_field value yielded
+        since: Any = None  # the listing's current lower bound, set when it restarts
+        page: int | None = 1
+        while page is not None:
+            query = {**base, "page": page}
+            if since is not None:
+                query[f"{cursor_field}[gte]"] = since
+            answer = self.request("GET", path, params=query) or {}
+            records = unwrap(answer) or []
+            for record in records:
+                if cursor_field:
+                    value = record.get(cursor_field)
+                    if value == cursor and record.get("id") in seen_at_cursor:
+                        continue
+                    if value != cursor:
+                        cursor, seen_at_cursor = value, set()
+                    seen_at_cursor.add(record.get("id"))
+                yield record
+            paging = (answer.get("metadata") or {}).get("paging") if isinstance(answer, dict) else None
+            page = paging.get("next_page") if isinstance(paging, dict) else None
+            if page is not None and cursor_field and int(page) > CHEAP_PAGES and cursor not in (None, since):
+                # Restart from the cursor instead of paying for deep pages (unless a restart made no
+                # progress: then more than 100 pages share one value, and only deep pages reach the rest).
+                page, since = 1, cursor
+
+
+def record_of(answer: Any, method: str, path: str) -> dict[str, Any]:
+    """The ``data`` object of an answer; raise :class:`SalesloftAPIError` when it is not an object."""
+    data = unwrap(answer)
+    if not isinstance(data, dict):
+        raise SalesloftAPIError(200, method, path, f"answer holds no record (got {type(data).__name__})")
+    return data
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date); None when absent."""
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        if parsed is None:
+            return None
+        return max(0.0, (parsed - datetime.now(timezone.utc)).total_seconds())
+
+
+def error_from_response(response: requests.Response, method: str, path: str) -> SalesloftAPIError:
+    """The typed error for an error answer, with Salesloft's message (``error`` or ``errors``)."""
+    errors: dict[str, Any] = {}
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("errors"), dict):
+        errors = body["errors"]
+        message = "; ".join(
+            f"{field} {', '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+            for field, msgs in errors.items()
+        )
+    elif isinstance(body, dict) and body.get("error"):
+        message = str(body["error"])
+    else:
+        text = " ".join(response.text.split())
+        kind = response.headers.get("Content-Type", "no content type")
+        message = (
+            f"{response.reason or 'error'} ({kind}): {text[:200]}" if text else response.reason or "error"
+        )
+    return api_error_class(response.status_code)(
+        response.status_code,
+        method,
+        path,
+        message,
+        errors=errors,
+        retry_after=retry_after_seconds(response.headers),
+    )
+
+
+def _root_cause(error: BaseException) -> str:
+    while error.__cause__ is not None or (error.args and isinstance(error.args[0], BaseException)):
+        error = error.__cause__ or error.args[0]
+    return error.__class__.__name__
+
+
+def _connection_refused(error: requests.exceptions.ConnectionError) -> bool:
+    reason: Any = error.args[0] if error.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, (NewConnectionError, ConnectionRefusedError))

@@ -1,0 +1,49 @@
+"""What every Salesloft operator shares: the connection, the hook, the colour and the cadence link."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.common.compat.sdk import BaseOperator
+
+from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+from airflow_provider_salesloft.links import CADENCE_URL_ATTRIBUTE, SalesloftCadenceLink, publish_cadence_url
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
+
+
+class SalesloftBaseOperator(BaseOperator):
+    """Base of the Salesloft operators: a templated ``salesloft_conn_id``, the hook, the cadence link.
+
+    Subclasses add their own ``template_fields`` to :attr:`template_fields` and build the hook with
+    :meth:`hook_kwargs` when they need more than the connection id.
+
+    :param salesloft_conn_id: the Salesloft connection (templated).
+    """
+
+    template_fields: Sequence[str] = ("salesloft_conn_id",)
+    operator_extra_links = (SalesloftCadenceLink(),)
+    ui_color = "#e8f0fe"
+
+    def __init__(self, *, salesloft_conn_id: str = SalesloftHook.default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.salesloft_conn_id = salesloft_conn_id
+        # Read by the link on Airflow 3 right after execute(); "" until the task knows its cadence, so a
+        # failed task shows no link instead of an XCom lookup error.
+        setattr(self, CADENCE_URL_ATTRIBUTE, "")
+
+    def hook_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of the hook beyond the connection id (none by default)."""
+        return {}
+
+    @cached_property
+    def hook(self) -> SalesloftHook:
+        """The Salesloft hook of this task (built on first use, after templates are rendered)."""
+        return SalesloftHook(salesloft_conn_id=self.salesloft_conn_id, **self.hook_kwargs())
+
+    def publish_cadence_url(self, context: Context, cadence_id: int) -> None:
+        """Show ``cadence_id`` behind the task's "Salesloft cadence" link."""
+        publish_cadence_url(self, context, self.hook.settings.app_url, cadence_id)

@@ -1,0 +1,190 @@
+"""``SyncCadenceMembershipsOperator``: its arguments, its input rows, its summary.
+
+The plan-then-write work is :class:`~airflow_provider_salesloft.operators.sync.engine.SyncRun`; the row
+model and outcomes are in :mod:`~airflow_provider_salesloft.operators.sync.rows`; counting and the report
+file in :mod:`~airflow_provider_salesloft.operators.sync.report`.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import IO, TYPE_CHECKING, Any
+
+from airflow.providers.common.compat.sdk import AirflowException, BaseHook, ObjectStoragePath
+
+from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError
+from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
+from airflow_provider_salesloft.operators.sync.engine import SyncRun, chunks
+from airflow_provider_salesloft.operators.sync.report import SyncReport
+from airflow_provider_salesloft.validation import (
+    check_int_range,
+    check_rate_limit_share,
+    coerce_optional_id,
+)
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
+
+
+class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
+    """Put the people a query (or a list) picks on Salesloft cadences, at the speed the rate limit allows.
+
+    Input is ``rows`` (a list of mappings, or an ``XComArg`` of one) or ``sql`` run on ``sql_conn_id`` (any
+    common.sql/DB-API connection; read in chunks). Keys/columns: ``person_id`` or ``email`` (one is enough),
+    optional ``cadence_id``, ``user_id``, ``step_id``; the operator's own ``cadence_id``, ``user_id`` and
+    ``step_id`` are defaults for rows that lack them.
+
+    Every row lands in exactly one outcome: ``added``, ``already_on_cadence``, ``person_not_found``,
+    ``duplicates`` (a repeated (person, cadence) pair), ``invalid`` (no usable person or bad ids), or
+    ``failed`` (Salesloft refused, or kept failing). XCom ``return_value`` is a summary with the counts, the
+    first 100 failed/invalid rows and their reasons, ``dry_run``, ``api_calls`` and ``elapsed_s``.
+
+    :param rows: rows to sync (templated).
+    :param sql: a query whose columns are the row keys (templated).
+    :param sql_conn_id: the connection ``sql`` runs on.
+    :param cadence_id: default cadence for rows without one (templated).
+    :param user_id: default user for rows without one (templated).
+    :param step_id: default step for rows without one (templated).
+    :param dry_run: plan only: read calls, no writes; the summary counts what would happen.
+    :param max_failed_rows: the task fails (after finishing every row and pushing the summary) when more
+        rows than this end ``failed`` or ``invalid``.
+    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit to use; the rest stays free for
+        the team's other integrations.
+    :param max_concurrency: requests in flight at once (bounded by the hook's connection pool).
+    :param chunk_size: rows planned and written per round (and fetched per SQL round trip).
+    :param report_path: optional local or object-storage path (``s3://...``) for a JSON-lines report with
+        one line per row (templated).
+    :param salesloft_conn_id: the Salesloft connection (templated).
+    """
+
+    template_fields: Sequence[str] = (
+        *SalesloftBaseOperator.template_fields,
+        "rows",
+        "sql",
+        "cadence_id",
+        "user_id",
+        "step_id",
+        "report_path",
+    )
+    template_fields_renderers = {"sql": "sql", "rows": "json"}
+
+    def __init__(
+        self,
+        *,
+        rows: Any = None,
+        sql: str | None = None,
+        sql_conn_id: str | None = None,
+        cadence_id: Any = None,
+        user_id: Any = None,
+        step_id: Any = None,
+        dry_run: bool = False,
+        max_failed_rows: int = 0,
+        rate_limit_share: float = 0.9,
+        max_concurrency: int = 8,
+        chunk_size: int = 1000,
+        report_path: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if (rows is None) == (sql is None):
+            raise ValueError("give exactly one of rows= or sql=")
+        if sql is not None and not sql_conn_id:
+            raise ValueError("sql= needs sql_conn_id=")
+        check_rate_limit_share(rate_limit_share)
+        check_int_range("max_concurrency", max_concurrency, 1, 64)
+        check_int_range("chunk_size", chunk_size, 1)
+        check_int_range("max_failed_rows", max_failed_rows, 0)
+        self.rows = rows
+        self.sql = sql
+        self.sql_conn_id = sql_conn_id
+        self.cadence_id = cadence_id
+        self.user_id = user_id
+        self.step_id = step_id
+        self.is_dry_run = dry_run  # ``dry_run`` is BaseOperator's method (template rendering)
+        self.max_failed_rows = max_failed_rows
+        self.rate_limit_share = rate_limit_share
+        self.max_concurrency = max_concurrency
+        self.chunk_size = chunk_size
+        self.report_path = report_path
+
+    def hook_kwargs(self) -> dict[str, Any]:
+        """The hook's pool sized for ``max_concurrency``, paced to ``rate_limit_share``."""
+        return {"pool_size": max(self.max_concurrency, 2), "rate_limit_share": self.rate_limit_share}
+
+    # -- execute -----------------------------------------------------------------------------------------
+    def execute(self, context: Context) -> dict[str, Any]:
+        """Plan and apply the sync; push the summary; fail after it if too many rows failed."""
+        defaults = {
+            "cadence_id": coerce_optional_id("cadence_id", self.cadence_id),
+            "user_id": coerce_optional_id("user_id", self.user_id),
+            "step_id": coerce_optional_id("step_id", self.step_id),
+        }
+        rows, total = self._input_rows()
+        with self._report_stream() as stream:
+            report = SyncReport(self.log, total, stream)
+            SyncRun(self.hook, report, defaults, self.is_dry_run, self.max_concurrency).run(
+                chunks(rows, self.chunk_size)
+            )
+        report.maybe_log_progress(self.hook.pacer.stats.requests, force=True)
+        summary = report.summary(
+            dry_run=self.is_dry_run,
+            api_calls=self.hook.pacer.stats.requests,
+            rate_limited=self.hook.pacer.stats.rate_limited,
+            elapsed_s=round(report.elapsed(), 3),
+        )
+        if defaults["cadence_id"] is not None:
+            self.publish_cadence_url(context, defaults["cadence_id"])
+        failed = report.failing_rows()
+        if failed > self.max_failed_rows:
+            context["ti"].xcom_push(key="return_value", value=summary)
+            raise AirflowException(
+                f"Salesloft sync: {failed} rows failed or were invalid "
+                f"(max_failed_rows={self.max_failed_rows}); "
+                f"summary: {json.dumps({k: v for k, v in summary.items() if k != 'failures'})}; "
+                f"first failures: {json.dumps(summary['failures'][:5])}"
+            )
+        return summary
+
+    def _input_rows(self) -> tuple[Iterable[Mapping[str, Any]], int | None]:
+        if self.sql is not None:
+            return self._sql_rows(), None
+        rows = self.rows
+        if isinstance(rows, str):  # a Jinja-rendered list, without render_template_as_native_obj
+            try:
+                rows = json.loads(rows)
+            except ValueError:
+                try:
+                    rows = ast.literal_eval(rows)
+                except (ValueError, SyntaxError):
+                    raise SalesloftInvalidArgumentError(
+                        "rows", rows[:200], "must be a list of mappings"
+                    ) from None
+        if isinstance(rows, Mapping) or not isinstance(rows, Iterable):
+            raise SalesloftInvalidArgumentError("rows", rows, "must be a list of mappings")
+        rows = list(rows)
+        return rows, len(rows)
+
+    def _sql_rows(self) -> Iterator[Mapping[str, Any]]:
+        """Stream the query's rows, ``chunk_size`` per fetch, as mappings keyed by lower-case column names."""
+        db_hook = BaseHook.get_connection(str(self.sql_conn_id)).get_hook()
+        connection = db_hook.get_conn()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self.sql)
+                columns = [str(column[0]).lower() for column in cursor.description]
+                while batch := cursor.fetchmany(self.chunk_size):
+                    for values in batch:
+                        yield dict(zip(columns, values, strict=False))
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+
+    def _report_stream(self) -> AbstractContextManager[IO[str] | None]:
+        if not self.report_path:
+            return nullcontext(None)
+        return ObjectStoragePath(self.report_path).open("w")  # type: ignore[no-any-return]

@@ -1,0 +1,93 @@
+"""The sync's account of its rows: counts, the first failures, progress lines and the optional report file."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from typing import IO, Any
+
+from airflow_provider_salesloft.operators.sync.rows import FAILING_OUTCOMES, OUTCOMES, RowOutcome
+
+#: Failed and invalid rows listed in the summary (the rest are counted, and written to ``report_path``).
+MAX_LISTED_FAILURES = 100
+#: Longest reason kept per listed failure, so the summary stays small whatever Salesloft says.
+MAX_REASON_CHARS = 300
+#: Progress is logged at least this often (seconds) ...
+PROGRESS_EVERY_S = 10.0
+#: ... and at least every this many rows.
+PROGRESS_EVERY_ROWS = 500
+
+
+class SyncReport:
+    """Counts outcomes, keeps the first failures, writes every outcome to an optional report file.
+
+    :param log: where progress lines go.
+    :param total: the number of input rows when known (for the ETA), else None.
+    :param stream: the open report file, or None.
+    """
+
+    def __init__(self, log: Any, total: int | None, stream: IO[str] | None) -> None:
+        self.counts: Counter[str] = Counter({outcome: 0 for outcome in OUTCOMES})
+        self.failures: list[dict[str, Any]] = []
+        self.rows = 0
+        self._log = log
+        self._total = total
+        self._stream = stream
+        self._started = time.monotonic()
+        self._last_log = self._started
+        self._last_rows = 0
+
+    def record(self, outcome: RowOutcome) -> None:
+        """Count one row's outcome."""
+        self.rows += 1
+        self.counts[outcome.outcome.value] += 1
+        if outcome.outcome in FAILING_OUTCOMES and len(self.failures) < MAX_LISTED_FAILURES:
+            line = outcome.as_dict()
+            if line.get("reason"):
+                line["reason"] = str(line["reason"])[:MAX_REASON_CHARS]
+            self.failures.append(line)
+        if self._stream is not None:
+            self._stream.write(json.dumps(outcome.as_dict()) + "\n")
+
+    def failing_rows(self) -> int:
+        """Rows that count against ``max_failed_rows``."""
+        return sum(self.counts[outcome.value] for outcome in FAILING_OUTCOMES)
+
+    def elapsed(self) -> float:
+        """Seconds since the sync began."""
+        return time.monotonic() - self._started
+
+    def maybe_log_progress(self, api_calls: int, force: bool = False) -> None:
+        """Log done/total, outcomes, calls/min and ETA every 10 s or 500 rows."""
+        now = time.monotonic()
+        if (
+            not force
+            and now - self._last_log < PROGRESS_EVERY_S
+            and self.rows - self._last_rows < PROGRESS_EVERY_ROWS
+        ):
+            return
+        self._last_log, self._last_rows = now, self.rows
+        elapsed = max(now - self._started, 1e-6)
+        total = str(self._total) if self._total is not None else "?"
+        eta = ""
+        if self._total and self.rows:
+            eta = f", ETA {max(0.0, elapsed / self.rows * (self._total - self.rows)):.0f} s"
+        counts = ", ".join(f"{name} {self.counts[name]}" for name in OUTCOMES)
+        self._log.info(
+            "Salesloft sync: %d/%s rows (%s); %.0f API calls/min%s",
+            self.rows,
+            total,
+            counts,
+            api_calls / elapsed * 60,
+            eta,
+        )
+
+    def summary(self, **extra: Any) -> dict[str, Any]:
+        """The XCom summary: rows, a count per outcome, the first failures, then ``extra``."""
+        return {
+            "rows": self.rows,
+            **{outcome: self.counts[outcome] for outcome in OUTCOMES},
+            "failures": self.failures,
+            **extra,
+        }

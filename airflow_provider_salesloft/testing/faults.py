@@ -1,0 +1,102 @@
+"""What the simulator does wrong (faults, rolled with seeded dice) and what it counts (stats)."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class Faults:
+    """What the simulator does wrong, and how strict it is. All shares are in ``[0, 1]``.
+
+    :param latency_ms: (min, max) milliseconds added to every API answer.
+    :param error_503_share: share of API calls answered 503 with an HTML body, without acting.
+    :param drop_share: share of API calls whose connection is closed before they are handled.
+    :param lost_response_share: share of committed POSTs whose connection is closed instead of answered.
+    :param rate_limit: cost allowed per window for the whole team.
+    :param rate_window_s: window length in seconds (Salesloft: 60).
+    :param already_on_cadence: ``"422"`` or ``"200"``: the answer to adding a person already on the cadence.
+    :param retry_after: send ``Retry-After`` with 429s (Salesloft documents none).
+    :param rate_limit_headers: send ``x-ratelimit-*`` headers.
+    :param token_lifetime_s: lifetime of OAuth access tokens.
+    :param expire_tokens_every_calls: revoke every OAuth access token after each N-th successful API call
+        (0: never), to expire tokens at a chosen point of a run whatever its speed.
+    """
+
+    latency_ms: tuple[float, float] = (0.0, 0.0)
+    error_503_share: float = 0.0
+    drop_share: float = 0.0
+    lost_response_share: float = 0.0
+    rate_limit: int = 600
+    rate_window_s: float = 60.0
+    already_on_cadence: str = "422"
+    retry_after: bool = False
+    rate_limit_headers: bool = True
+    token_lifetime_s: float = 7200.0
+    expire_tokens_every_calls: int = 0
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Apply ``changes`` (field name -> value), refusing unknown names."""
+        names = {f.name for f in fields(self)}
+        for key, value in changes.items():
+            if key not in names:
+                raise ValueError(f"unknown fault {key!r}; known: {sorted(names)}")
+            setattr(self, key, tuple(value) if key == "latency_ms" else value)
+        if self.already_on_cadence not in ("422", "200"):
+            raise ValueError("already_on_cadence must be '422' or '200'")
+
+
+@dataclass
+class Stats:
+    """Counters the tests assert on."""
+
+    calls: int = 0
+    answered: int = 0
+    calls_by_route: Counter[str] = field(default_factory=Counter)
+    rate_limited: int = 0
+    errors_503: int = 0
+    dropped: int = 0
+    lost_responses: int = 0
+    memberships_created: int = 0
+    adds: int = 0
+    already_on_answers: int = 0
+    tokens_issued: int = 0
+    unauthorized: int = 0
+    cost_by_window: Counter[int] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready copy."""
+        data = asdict(self)
+        data["calls_by_route"] = dict(self.calls_by_route)
+        data["cost_by_window"] = {str(k): v for k, v in sorted(self.cost_by_window.items())}
+        return data
+
+
+class Dice:
+    """Seeded, thread-safe dice: the same seed gives the same faults in the same order.
+
+    :param seed: the seed.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def roll(self, share: float) -> bool:
+        """True with probability ``share``."""
+        if share <= 0:
+            return False
+        with self._lock:
+            return self._random.random() < share
+
+    def latency(self, latency_ms: tuple[float, float]) -> float:
+        """Seconds to sleep before answering, drawn from ``latency_ms``."""
+        low, high = latency_ms
+        if high <= 0:
+            return 0.0
+        with self._lock:
+            return self._random.uniform(low, high) / 1000.0

@@ -1,0 +1,128 @@
+"""The simulated API's routes: a table from ``METHOD /path`` (ids as ``:id``) to a small handler each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_salesloft.testing.api import not_found, paged
+
+if TYPE_CHECKING:
+    from airflow_provider_salesloft.testing.simulator import SalesloftSimulator
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """One authenticated API request, as the handlers see it."""
+
+    method: str
+    path: str
+    params: dict[str, Any]
+    user_id: int  # who the token acts as
+    ident: int | None  # the ``:id`` of the path, if any
+
+
+Answer = tuple[int, Any]
+Handler = Callable[["SalesloftSimulator", ApiRequest], Answer]
+ROUTES: dict[str, Handler] = {}
+
+
+def route_of(path: str) -> str:
+    """A path's route: numeric segments become ``:id`` (``/v2/cadences/10`` -> ``/v2/cadences/:id``)."""
+    return "/".join(":id" if part.isdigit() else part for part in path.rstrip("/").split("/"))
+
+
+def ident_of(path: str) -> int | None:
+    """The last numeric segment of a path, if any."""
+    digits = [part for part in path.split("/") if part.isdigit()]
+    return int(digits[-1]) if digits else None
+
+
+def route(key: str) -> Callable[[Handler], Handler]:
+    """Register a handler for ``key`` (``"GET /v2/people/:id"``)."""
+
+    def register(handler: Handler) -> Handler:
+        ROUTES[key] = handler
+        return handler
+
+    return register
+
+
+def dispatch(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    """Run the request's handler under the state lock; 404 for unknown routes."""
+    handler = ROUTES.get(f"{request.method} {route_of(request.path)}")
+    if handler is None:
+        raise not_found()
+    with sim.state.lock:
+        return handler(sim, request)
+
+
+def _ident(request: ApiRequest) -> int:
+    assert request.ident is not None
+    return request.ident
+
+
+@route("GET /v2/me")
+def get_me(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, {"data": sim.state.users[request.user_id]}
+
+
+@route("POST /v2/cadence_memberships")
+def create_membership(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    membership, changed = sim.state.add_to_cadence(
+        request.user_id, request.params, sim.faults.already_on_cadence
+    )
+    if changed:
+        sim.stats.adds += 1
+        if membership["created_at"] == membership["added_at"]:
+            sim.stats.memberships_created += 1
+    else:
+        sim.stats.already_on_answers += 1
+    return 200, {"data": membership}
+
+
+@route("GET /v2/cadence_memberships")
+def list_memberships(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, paged(sim.state.list_memberships(request.params), request.params)
+
+
+@route("GET /v2/cadence_memberships/:id")
+def get_membership(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, {"data": sim.state.record("cadence_memberships", _ident(request))}
+
+
+@route("DELETE /v2/cadence_memberships/:id")
+def delete_membership(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    sim.state.remove_membership(_ident(request))
+    return 204, None
+
+
+@route("GET /v2/people")
+def list_people(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, paged(sim.state.find_people(request.params), request.params)
+
+
+@route("GET /v2/people/:id")
+def get_person(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, {"data": sim.state.record("people", _ident(request))}
+
+
+@route("GET /v2/cadences")
+def list_cadences(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, paged(sim.state.list_cadences(request.params), request.params)
+
+
+@route("GET /v2/cadences/:id")
+def get_cadence(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, {"data": sim.state.record("cadences", _ident(request))}
+
+
+@route("GET /v2/steps")
+def list_steps(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, paged(sim.state.list_steps(request.params), request.params)
+
+
+@route("GET /v2/users")
+def list_users(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, paged(list(sim.state.users.values()), request.params)

@@ -1,0 +1,270 @@
+"""The records of one simulated Salesloft team (users, cadences, steps, tasks, people, memberships) and
+the rules that change them."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from typing import Any
+
+from airflow_provider_salesloft.testing.api import (
+    ApiError,
+    as_list,
+    href,
+    invalid,
+    not_found,
+    optional_int,
+    required_int,
+)
+
+ALREADY_ON_CADENCE_MESSAGE = "is already on this cadence"
+
+
+def now_iso() -> str:
+    """The current time as Salesloft writes timestamps."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class SalesloftState:
+    """The records of one simulated Salesloft team, and the rules that change them."""
+
+    def __init__(self, people: int = 200) -> None:
+        self.lock = threading.RLock()
+        self.users = {
+            1: {
+                "id": 1,
+                "name": "Ada Admin",
+                "first_name": "Ada",
+                "last_name": "Admin",
+                "email": "ada@example.com",
+                "team_admin": True,
+            },
+            2: {
+                "id": 2,
+                "name": "Bo Rep",
+                "first_name": "Bo",
+                "last_name": "Rep",
+                "email": "bo@example.com",
+                "team_admin": False,
+            },
+            3: {
+                "id": 3,
+                "name": "Cy Rep",
+                "first_name": "Cy",
+                "last_name": "Rep",
+                "email": "cy@example.com",
+                "team_admin": False,
+            },
+        }
+        self.cadences = {
+            10: {"id": 10, "name": "Inbound Leads", "team_cadence": True, "owner_id": 1},
+            11: {"id": 11, "name": "Outbound Q4", "team_cadence": True, "owner_id": 1},
+            12: {"id": 12, "name": "Bo's Personal", "team_cadence": False, "owner_id": 2},
+            13: {
+                "id": 13,
+                "name": "Archived Campaign",
+                "team_cadence": True,
+                "owner_id": 1,
+                "archived": True,
+            },
+        }
+        self.steps = {
+            100: {"id": 100, "cadence_id": 10, "step_number": 1},
+            101: {"id": 101, "cadence_id": 10, "step_number": 2},
+            110: {"id": 110, "cadence_id": 11, "step_number": 1},
+            120: {"id": 120, "cadence_id": 12, "step_number": 1},
+        }
+        self.tasks: dict[int, dict[str, Any]] = {
+            900 + n: {"id": 900 + n, "state": "scheduled", "user_id": 1} for n in range(50)
+        }
+        self.people: dict[int, dict[str, Any]] = {}
+        self.people_by_email: dict[str, int] = {}
+        for n in range(1, people + 1):
+            self.add_person(1000 + n, f"person{n}@example.com")
+        self.memberships: dict[int, dict[str, Any]] = {}
+        self.membership_by_pair: dict[tuple[int, int], int] = {}
+        self._next_membership_id = 50_000
+
+    def add_person(self, person_id: int, email_address: str) -> dict[str, Any]:
+        """Create a person (tests and seeds)."""
+        person = {
+            "id": person_id,
+            "email_address": email_address,
+            "first_name": "Test",
+            "last_name": f"Person {person_id}",
+            "created_at": now_iso(),
+            "updated_at": now_iso(),
+        }
+        self.people[person_id] = person
+        self.people_by_email[email_address.lower()] = person_id
+        return person
+
+    # -- memberships -------------------------------------------------------------------------------------
+    def render_membership(self, membership: dict[str, Any]) -> dict[str, Any]:
+        """A membership as the API shows it."""
+        return {
+            "id": membership["id"],
+            "added_at": membership["added_at"],
+            "created_at": membership["created_at"],
+            "updated_at": membership["updated_at"],
+            "person_deleted": False,
+            "currently_on_cadence": membership["currently_on_cadence"],
+            "current_state": membership["current_state"],
+            "cadence": href("cadences", membership["cadence_id"]),
+            "person": href("people", membership["person_id"]),
+            "user": href("users", membership["user_id"]),
+            "latest_action": None,
+            "counts": {"views": 0, "clicks": 0, "replies": 0, "calls": 0, "sent_emails": 0, "bounces": 0},
+        }
+
+    def add_to_cadence(
+        self, me: int, params: dict[str, Any], already_answer: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Apply POST /v2/cadence_memberships; return (rendered membership, created-or-readded)."""
+        person_id = required_int(params, "person_id")
+        cadence_id = required_int(params, "cadence_id")
+        user_id = optional_int(params, "user_id") or me
+        step_id = optional_int(params, "step_id")
+        task_id = optional_int(params, "task_id")
+        if person_id not in self.people:
+            raise not_found()
+        cadence = self.cadences.get(cadence_id)
+        if cadence is None or user_id not in self.users:
+            raise not_found()
+        if cadence.get("archived"):
+            raise invalid("cadence_id", "cadence is archived and cannot have people added")
+        if user_id != me and not cadence["team_cadence"] and cadence["owner_id"] != user_id:
+            raise ApiError(
+                403,
+                {"error": "You do not have permission to add people to this cadence on behalf of this user"},
+            )
+        if not cadence["team_cadence"] and cadence["owner_id"] != user_id:
+            raise ApiError(403, {"error": "The cadence must be owned by the user or be a team cadence"})
+        if step_id is not None and self.steps.get(step_id, {}).get("cadence_id") != cadence_id:
+            raise invalid("step_id", "does not belong to this cadence")
+        if task_id is not None and task_id not in self.tasks:
+            raise not_found()
+        key = (person_id, cadence_id)
+        existing_id = self.membership_by_pair.get(key)
+        now = now_iso()
+        if existing_id is not None:
+            existing = self.memberships[existing_id]
+            if existing["currently_on_cadence"]:
+                if already_answer == "422":
+                    raise invalid("person_id", ALREADY_ON_CADENCE_MESSAGE)
+                return self.render_membership(existing), False
+            existing.update(
+                added_at=now,
+                updated_at=now,
+                currently_on_cadence=True,
+                current_state="staged",
+                user_id=user_id,
+            )
+            membership = existing
+        else:
+            self._next_membership_id += 1
+            membership = {
+                "id": self._next_membership_id,
+                "person_id": person_id,
+                "cadence_id": cadence_id,
+                "user_id": user_id,
+                "added_at": now,
+                "created_at": now,
+                "updated_at": now,
+                "currently_on_cadence": True,
+                "current_state": "staged",
+            }
+            self.memberships[membership["id"]] = membership
+            self.membership_by_pair[key] = membership["id"]
+        if task_id is not None:
+            self.tasks[task_id]["state"] = "completed"
+        return self.render_membership(membership), True
+
+    def remove_membership(self, membership_id: int) -> None:
+        """Apply DELETE /v2/cadence_memberships/{id}."""
+        membership = self.memberships.get(membership_id)
+        if membership is None:
+            raise not_found()
+        now = now_iso()
+        membership.update(currently_on_cadence=False, current_state="removed", updated_at=now)
+
+    def list_memberships(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Filter and sort memberships as GET /v2/cadence_memberships does."""
+        items = list(self.memberships.values())
+        for name in ("person_id", "cadence_id"):
+            wanted = optional_int(params, name)
+            if wanted is not None:
+                items = [m for m in items if m[name] == wanted]
+        on = params.get("currently_on_cadence")
+        if on is not None:
+            flag = str(on).lower() == "true"
+            items = [m for m in items if m["currently_on_cadence"] == flag]
+        ids = params.get("ids[]")
+        if ids:
+            wanted_ids = {int(i) for i in as_list(ids)}
+            items = [m for m in items if m["id"] in wanted_ids]
+        for op in ("gt", "gte", "lt", "lte"):
+            bound = params.get(f"updated_at[{op}]")
+            if bound is not None:
+                items = [m for m in items if compare_timestamps(m["updated_at"], op, str(bound))]
+        sort_by = params.get("sort_by") or "updated_at"
+        if sort_by not in ("added_at", "updated_at"):
+            raise invalid("sort_by", "is not a sortable field")
+        descending = str(params.get("sort_direction") or "DESC").upper() == "DESC"
+        items.sort(key=lambda m: (m[sort_by], m["id"]), reverse=descending)
+        return [self.render_membership(m) for m in items]
+
+    def find_people(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Filter people as GET /v2/people does (``email_addresses[]``, ``ids[]``), by id."""
+        people = list(self.people.values())
+        emails = params.get("email_addresses[]")
+        if emails:
+            wanted = {str(e).strip().lower() for e in as_list(emails)}
+            people = [p for p in people if p["email_address"].lower() in wanted]
+        ids = params.get("ids[]")
+        if ids:
+            wanted_ids = {int(i) for i in as_list(ids) if str(i).isdigit()}
+            people = [p for p in people if p["id"] in wanted_ids]
+        return sorted(people, key=lambda p: p["id"])
+
+    def list_cadences(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Filter cadences as GET /v2/cadences does (``name[]``, ``team_cadence``); archived ones hidden."""
+        cadences = [c for c in self.cadences.values() if not c.get("archived")]
+        names = params.get("name[]")
+        if names:
+            cadences = [c for c in cadences if c["name"] in set(as_list(names))]
+        if params.get("team_cadence") is not None:
+            flag = str(params["team_cadence"]).lower() == "true"
+            cadences = [c for c in cadences if c["team_cadence"] == flag]
+        return cadences
+
+    def list_steps(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Filter steps as GET /v2/steps does (``cadence_id``)."""
+        steps = list(self.steps.values())
+        wanted_cadence = optional_int(params, "cadence_id")
+        if wanted_cadence is not None:
+            steps = [s for s in steps if s["cadence_id"] == wanted_cadence]
+        return steps
+
+    def record(self, kind: str, ident: int) -> dict[str, Any]:
+        """One person, cadence or membership by id (404 when missing)."""
+        table: dict[int, dict[str, Any]] = {
+            "people": self.people,
+            "cadences": self.cadences,
+            "cadence_memberships": self.memberships,
+        }[kind]
+        found = table.get(ident)
+        if found is None:
+            raise not_found()
+        return self.render_membership(found) if kind == "cadence_memberships" else found
+
+    def clear_memberships(self) -> None:
+        """Take everyone off every cadence and forget the memberships."""
+        self.memberships.clear()
+        self.membership_by_pair.clear()
+
+
+def compare_timestamps(value: str, op: str, bound: str) -> bool:
+    """``value <op> bound`` for two ISO timestamps (``op``: gt, gte, lt, lte)."""
+    left, right = datetime.fromisoformat(value), datetime.fromisoformat(bound.replace("Z", "+00:00"))
+    return {"gt": left > right, "gte": left >= right, "lt": left < right, "lte": left <= right}[op]
