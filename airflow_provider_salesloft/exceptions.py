@@ -120,6 +120,11 @@ class SalesloftServerError(SalesloftAPIError):
     """5xx: a transient failure at Salesloft or a proxy in front of it."""
 
 
+class SalesloftUnexpectedAnswerError(SalesloftAPIError):
+    """Salesloft, or something between it and us, answered what the endpoint never answers: a redirect, a
+    success without the record, a body that is not JSON. Whether a write was carried out is unknown."""
+
+
 class SalesloftAlreadyOnCadenceError(SalesloftError):
     """The person is already on the cadence and the caller asked to fail in that case."""
 

@@ -12,6 +12,8 @@ from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError
 
 #: Salesloft ids are 64-bit integers.
 MAX_ID = 2**63 - 1
+#: Largest integer a float holds exactly; a float id beyond it may stand for its neighbour.
+FLOAT_EXACT = 2**53
 _DIGITS = re.compile(r"[0-9]+")
 _REASON = "must be a positive integer id (an int or a string of digits)"
 
@@ -22,7 +24,7 @@ def coerce_id(argument: str, value: Any) -> int:
     Accepted: ``int`` (not ``bool``), a string of ASCII digits with optional surrounding white space (what
     Jinja renders from an XCom), and an integral ``float``/``Decimal`` (what warehouses return for numeric
     columns). Everything else is refused: ``None``, ``""``, ``"abc"``, ``"1.5"``, ``"-3"``, ``True``,
-    ``[1]``, ``"None"``, zero, NaN and values beyond 64 bits.
+    ``[1]``, ``"None"``, zero, NaN, values beyond 64 bits, and floats beyond 2**53 (not exact).
     """
     number: int | None = None
     if isinstance(value, bool):
@@ -32,8 +34,10 @@ def coerce_id(argument: str, value: Any) -> int:
     elif isinstance(value, str):
         text = value.strip()
         number = int(text) if _DIGITS.fullmatch(text) else None
-    elif isinstance(value, float):
-        number = int(value) if math.isfinite(value) and value.is_integer() else None
+    elif isinstance(value, float):  # exact only up to 2**53: beyond, the float is not the id it was
+        number = (
+            int(value) if math.isfinite(value) and value.is_integer() and abs(value) <= FLOAT_EXACT else None
+        )
     elif isinstance(value, Decimal):
         number = int(value) if value.is_finite() and value == value.to_integral_value() else None
     if number is None or not 0 < number <= MAX_ID:

@@ -61,7 +61,14 @@ def simulator(**options: Any) -> Any:
     process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        info = json.loads(process.stdout.readline())
+        info: dict[str, Any] = {}
+        for line in process.stdout:  # "listening on <url>", then a ready-to-paste export line
+            if line.startswith("Salesloft simulator listening on "):
+                info["url"] = line.split()[-1]
+            elif line.startswith("export AIRFLOW_CONN_SALESLOFT_DEFAULT="):
+                info["connection"] = json.loads(line.split("=", 1)[1].strip().strip("'"))
+            elif line.startswith("Ctrl-C to stop"):
+                break
 
         def admin(path: str, body: dict[str, Any] | None = None) -> Any:
             request = urllib.request.Request(

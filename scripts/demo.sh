@@ -20,9 +20,10 @@ echo "== starting the Salesloft simulator (loopback, 20-50 ms latency)"
 "$PY" -m airflow_provider_salesloft.testing --port 0 --latency-ms 20 50 --people 300 >"$DEMO/simulator.out" 2>"$DEMO/simulator.err" &
 SIM_PID=$!
 trap 'kill $SIM_PID 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ -s "$DEMO/simulator.out" ] && break; sleep 0.1; done
-SIM_URL=$("$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["url"])' "$DEMO/simulator.out")
-export AIRFLOW_CONN_SALESLOFT_DEFAULT=$("$PY" -c 'import json,sys; print(json.dumps(json.loads(open(sys.argv[1]).readline())["connection"]))' "$DEMO/simulator.out")
+for _ in $(seq 100); do grep -q "Ctrl-C to stop" "$DEMO/simulator.out" 2>/dev/null && break; sleep 0.1; done
+SIM_URL=$(sed -n 's/^Salesloft simulator listening on //p' "$DEMO/simulator.out")
+# The simulator prints a ready-to-paste `export AIRFLOW_CONN_SALESLOFT_DEFAULT='...'` line: take its value.
+export AIRFLOW_CONN_SALESLOFT_DEFAULT=$(sed -n "s/^export AIRFLOW_CONN_SALESLOFT_DEFAULT='\(.*\)'$/\1/p" "$DEMO/simulator.out")
 echo "   simulator at $SIM_URL"
 
 export AIRFLOW_CONN_SALESLOFT_LEADS_DB="{\"conn_type\": \"sqlite\", \"host\": \"$PWD/$DEMO/leads.db\"}"

@@ -7,8 +7,9 @@ surface at once.
 Salesloft rotates refresh tokens: each refresh returns a new one and revokes the old. The newest refresh
 token, with the live access token and its expiry, is therefore kept in a :class:`TokenStore` that every task
 on every worker reads before the connection's own ``refresh_token``: by default an Airflow Variable named
-``salesloft_oauth__<conn_id>`` (encrypted at rest with Airflow's Fernet key). Delete that Variable to start
-again from the connection's refresh token.
+``salesloft_oauth_token__<conn_id>`` (encrypted at rest with Airflow's Fernet key; "token" in its name makes
+Airflow mask its value in the UI on every line). Delete that Variable to start again from the connection's
+refresh token.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import requests
@@ -27,15 +28,23 @@ from airflow.providers.common.compat.sdk import mask_secret
 from airflow_provider_salesloft.exceptions import (
     SalesloftConfigError,
     SalesloftOAuthError,
+    SalesloftRateLimitError,
     SalesloftServerError,
     SalesloftTransportError,
 )
+from airflow_provider_salesloft.hooks.answers import redact, retry_after_seconds
 from airflow_provider_salesloft.hooks.retry import RetryPolicy
 
 #: Refresh this long before the access token expires, so no request goes out with a token about to die.
 REFRESH_MARGIN_S = 300.0
 #: How long to wait for a parallel task's rotation to land in the store after an ``invalid_grant``.
 ROTATION_WAIT_S = (0.5, 1.0, 2.0, 4.0)
+#: Pauses between attempts to save rotated tokens (the old refresh token is already revoked).
+SAVE_RETRY_WAIT_S = (0.5, 1.0, 2.0)
+#: How often a task holding tokens the store refused tries to save them again (seconds).
+UNSAVED_RETRY_EVERY_S = 10.0
+#: Lifetime assumed for an access token whose answer gave no readable ``expires_in``.
+DEFAULT_LIFETIME_S = 7200.0
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +60,25 @@ class TokenSource(Protocol):
         """Salesloft refused ``token`` with 401: return True if a different token may now be had."""
         ...
 
+    def secrets(self) -> list[str]:
+        """Every secret this source knows (to redact from texts taken from answers)."""
+        ...
+
 
 class ApiKeyTokenSource:
     """A Salesloft API key: one token that lives until revoked, so a 401 is final."""
 
     def __init__(self, api_key: str) -> None:
+        api_key = api_key.strip()
         if not api_key:
             raise SalesloftConfigError("the Salesloft API key (the connection's password) is empty")
+        bad = next((i for i, char in enumerate(api_key) if not " " < char <= "~"), None)
+        if bad is not None:
+            raise SalesloftConfigError(
+                "the Salesloft API key (the connection's password) holds a character that cannot be sent in "
+                f"an HTTP header (position {bad + 1} of {len(api_key)}: a space, a control character or a "
+                "non-ASCII letter); copy the key again"
+            )
         self._api_key = api_key
 
     def token(self) -> str:
@@ -68,15 +89,19 @@ class ApiKeyTokenSource:
         """An API key cannot be refreshed: the 401 is final."""
         return False
 
+    def secrets(self) -> list[str]:
+        """The key."""
+        return [self._api_key]
+
 
 @dataclass
 class StoredToken:
     """What the token store keeps for one connection."""
 
-    access_token: str | None = None
+    access_token: str | None = field(default=None, repr=False)
     expires_at: float = 0.0  # epoch seconds
-    refresh_token: str | None = None
-    lifetime: float = 7200.0  # seconds the access token was issued for
+    refresh_token: str | None = field(default=None, repr=False)
+    lifetime: float = DEFAULT_LIFETIME_S  # seconds the access token was issued for
 
     def live(self) -> bool:
         """True while the access token is not about to expire (5 min, or a tenth of its life, ahead)."""
@@ -97,70 +122,113 @@ class TokenStore(Protocol):
 
 
 class VariableTokenStore:
-    """Tokens in an Airflow Variable (``salesloft_oauth__<conn_id>``), encrypted at rest by Fernet.
+    """Tokens in an Airflow Variable (``salesloft_oauth_token__<conn_id>``), encrypted at rest by Fernet.
 
     Works on Airflow 2 and 3, inside tasks (through the Task SDK) and in server processes (through the
-    metadata database).
+    metadata database). Tokens kept by 0.1.0 under ``salesloft_oauth__<conn_id>`` (a name Airflow 2 did not
+    mask) are moved to the new name on first use.
     """
 
     def __init__(self, conn_id: str) -> None:
-        self.key = f"salesloft_oauth__{conn_id}"
+        self.key = f"salesloft_oauth_token__{conn_id}"
+        self.legacy_key = f"salesloft_oauth__{conn_id}"
 
     def load(self) -> StoredToken | None:
-        """Read the Variable; None if absent or unreadable."""
-        raw = self._read()
+        """Read the Variable (moving a 0.1.0 one to the new name); None if absent or unreadable."""
+        raw = self._read(self.key)
         if not raw:
-            return None
+            raw = self._read(self.legacy_key)
+            if raw and self._parse(raw, self.legacy_key) is not None:
+                self._migrate(raw)
+        return self._parse(raw, self.key) if raw else None
+
+    def _parse(self, raw: str, key: str) -> StoredToken | None:
         try:
             data = json.loads(raw)
+            if not isinstance(data, dict):
+                raise TypeError(type(data).__name__)
             tokens = StoredToken(
-                access_token=data.get("access_token"),
+                access_token=_text_or_none(data.get("access_token")),
                 expires_at=float(data.get("expires_at") or 0.0),
-                refresh_token=data.get("refresh_token"),
-                lifetime=float(data.get("lifetime") or 7200.0),
+                refresh_token=_text_or_none(data.get("refresh_token")),
+                lifetime=float(data.get("lifetime") or DEFAULT_LIFETIME_S),
             )
         except (ValueError, TypeError):
-            log.warning("Ignoring unreadable Salesloft token store %s", self.key)
+            log.warning(
+                "Ignoring the Salesloft token store %s: it does not hold the tokens this provider writes "
+                "(delete it if nothing else uses it)",
+                key,
+            )
             return None
         for secret in (tokens.access_token, tokens.refresh_token):
             if secret:
                 mask_secret(secret)
         return tokens
 
-    def _read(self) -> str | None:
+    def _migrate(self, raw: str) -> None:
+        try:
+            self._write(self.key, raw)
+            self._delete(self.legacy_key)
+            log.info("Moved the Salesloft token store from Variable %s to %s", self.legacy_key, self.key)
+        except Exception as error:  # the next task tries again; the tokens stay readable meanwhile
+            log.warning(
+                "Could not move Variable %s to %s: %s", self.legacy_key, self.key, type(error).__name__
+            )
+
+    @staticmethod
+    def _read(key: str) -> str | None:
         """The Variable through the Task SDK, or (outside a task on Airflow 3) the metadata database."""
         from airflow.providers.common.compat.sdk import Variable
 
-        value = Variable.get(self.key, None)
+        value = Variable.get(key, None)
         if value:
             return str(value)
         try:
             from airflow.models.variable import Variable as CoreVariable
 
-            core_value = CoreVariable.get(self.key, None)
+            core_value = CoreVariable.get(key, None)
         except Exception:  # a worker without database access: the SDK's answer stands
             return None
         return str(core_value) if core_value else None
 
     def save(self, tokens: StoredToken) -> None:
-        """Write the Variable through the Task SDK, or the metadata database outside a task."""
+        """Write the Variable (the token source retries a failed write)."""
+        try:
+            self._write(self.key, json.dumps(asdict(tokens)))
+        except Exception as error:
+            raise SalesloftOAuthError(
+                f"cannot save the rotated Salesloft refresh token to Variable {self.key!r} "
+                f"({error.__class__.__name__})"
+            ) from None
+
+    @staticmethod
+    def _write(key: str, value: str) -> None:
+        """Write through the Task SDK, or the metadata database outside a task."""
         from airflow.providers.common.compat.sdk import Variable
 
-        value = json.dumps(asdict(tokens))
         try:
-            Variable.set(self.key, value)
-            return
-        except Exception as sdk_error:  # outside a task on Airflow 3 the SDK has no channel to the server
-            try:
-                from airflow.models.variable import Variable as CoreVariable
+            Variable.set(key, value)
+        except Exception:  # outside a task on Airflow 3 the SDK has no channel to the server
+            from airflow.models.variable import Variable as CoreVariable
 
-                CoreVariable.set(self.key, value)
-                return
-            except Exception:
-                raise SalesloftOAuthError(
-                    f"cannot save the rotated Salesloft refresh token to Variable {self.key!r}: "
-                    f"{sdk_error.__class__.__name__}"
-                ) from None
+            CoreVariable.set(key, value)
+
+    @staticmethod
+    def _delete(key: str) -> None:
+        from airflow.providers.common.compat.sdk import Variable
+
+        try:
+            Variable.delete(key)
+        except Exception:
+            from airflow.models.variable import Variable as CoreVariable
+
+            CoreVariable.delete(key)
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value or None
+    raise TypeError(type(value).__name__)
 
 
 class OAuthTokenSource:
@@ -202,18 +270,29 @@ class OAuthTokenSource:
         self._lock = threading.Lock()
         self._current: StoredToken | None = None
         self._refused: set[str] = set()  # access tokens Salesloft answered 401 to
+        self._seen: set[str] = {secret for secret in (client_secret, refresh_token) if secret}
+        self._unsaved: StoredToken | None = None  # rotated tokens the store refused to keep (yet)
+        self._last_save_try = 0.0
 
     def token(self) -> str:
         """A live access token: ours, else the store's, else a fresh one from the token endpoint."""
         with self._lock:
+            if self._unsaved is not None and time.monotonic() - self._last_save_try > UNSAVED_RETRY_EVERY_S:
+                self._save(self._unsaved, attempts=1)
             if self._current is None or not self._current.live():
-                stored = self.store.load()
+                stored = self._unsaved or self.store.load()
+                if stored is not None:
+                    self._seen.update(s for s in (stored.access_token, stored.refresh_token) if s)
                 if stored is not None and stored.live() and stored.access_token not in self._refused:
                     self._current = stored
                 else:
                     self._current = self._fetch(stored)
             assert self._current.access_token is not None
             return self._current.access_token
+
+    def secrets(self) -> list[str]:
+        """The client secret and every token seen (to redact from texts taken from answers)."""
+        return list(self._seen)
 
     def invalidate(self, token: str) -> bool:
         """Drop ``token`` (Salesloft said 401) so the next :meth:`token` gets a new one."""
@@ -227,7 +306,7 @@ class OAuthTokenSource:
     def _fetch(self, stored: StoredToken | None) -> StoredToken:
         if self.grant == "client_credentials":
             tokens = self._request({"grant_type": "client_credentials"}, None)
-            self.store.save(tokens)
+            self._save(tokens)
             return tokens
         refresh_token = (stored.refresh_token if stored else None) or self._connection_refresh_token
         assert refresh_token is not None
@@ -252,46 +331,113 @@ class OAuthTokenSource:
                 f"{getattr(self.store, 'key', '')!r}",
                 error="invalid_grant",
             ) from None
-        self.store.save(tokens)
+        self._save(tokens)
         return tokens
+
+    def _save(self, tokens: StoredToken, attempts: int = len(SAVE_RETRY_WAIT_S) + 1) -> None:
+        """Keep rotated tokens in the store; if it keeps failing, keep them in this task and try later.
+
+        The refresh token used is revoked by now: losing the new one would leave no valid one anywhere.
+        """
+        self._last_save_try = time.monotonic()
+        for attempt in range(attempts):
+            try:
+                self.store.save(tokens)
+            except Exception as error:
+                if attempt + 1 < attempts:
+                    log.warning(
+                        "Saving rotated Salesloft tokens failed (%s); trying again", type(error).__name__
+                    )
+                    time.sleep(SAVE_RETRY_WAIT_S[attempt])
+                    continue
+                if self._unsaved is None:
+                    log.error(
+                        "Could not save the rotated Salesloft refresh token to %s (%s). This task keeps "
+                        "using it and tries to save it again; if the task ends before that succeeds, "
+                        "re-authorize the app, put the new refresh token in the connection and delete that "
+                        "Variable.",
+                        getattr(self.store, "key", "the token store"),
+                        type(error).__name__,
+                    )
+                self._unsaved = tokens
+                return
+            if self._unsaved is not None:
+                log.info("Saved the rotated Salesloft tokens after earlier failures")
+            self._unsaved = None
+            return
 
     def _request(self, form: dict[str, str], used_refresh_token: str | None) -> StoredToken:
         body = {**form, "client_id": self._client_id, "client_secret": self._client_secret}
 
         def attempt(_: int) -> StoredToken:
             try:
-                response = self._session().post(self.token_url, data=body, timeout=self._timeout)
+                response = self._session().post(
+                    self.token_url, data=body, timeout=self._timeout, allow_redirects=False
+                )
             except requests.exceptions.RequestException as error:
                 raise SalesloftTransportError(
                     f"POST token endpoint: {error.__class__.__name__}", committed_maybe=True
                 ) from None
-            if response.status_code >= 500:
-                raise SalesloftServerError(
-                    response.status_code, "POST", "/oauth/token", response.reason or "error"
+            status, reason = response.status_code, self._clean(response.reason or "error")
+            if status == 429:
+                raise SalesloftRateLimitError(
+                    status,
+                    "POST",
+                    "token endpoint",
+                    reason,
+                    retry_after=retry_after_seconds(response.headers),
+                )
+            if status >= 500:
+                raise SalesloftServerError(status, "POST", "token endpoint", reason)
+            if 300 <= status < 400:
+                raise SalesloftOAuthError(
+                    f"Salesloft's token endpoint answered a redirect ({status}); token requests never follow "
+                    "redirects, since they carry the client secret: check the connection's token_url"
                 )
             try:
-                answer: dict[str, Any] = response.json()
+                answer = response.json()
             except ValueError:
-                answer = {}
-            if response.status_code >= 400 or not answer.get("access_token"):
+                answer = None
+            if not isinstance(answer, dict):
                 raise SalesloftOAuthError(
-                    f"Salesloft's token endpoint answered {response.status_code}: "
-                    f"{answer.get('error', 'error')}: {answer.get('error_description', response.reason)}",
-                    error=str(answer.get("error") or ""),
+                    f"Salesloft's token endpoint answered {status} with no JSON object "
+                    f"({response.headers.get('Content-Type', 'no content type')})"
+                )
+            if status >= 400 or not isinstance(answer.get("access_token"), str) or not answer["access_token"]:
+                error_code = self._clean(str(answer.get("error") or ""))
+                description = self._clean(str(answer.get("error_description") or reason))
+                raise SalesloftOAuthError(
+                    f"Salesloft's token endpoint answered {status}: {error_code or 'no access token'}: "
+                    f"{description}",
+                    error=error_code,
                 )
             return self._tokens_from(answer, used_refresh_token)
 
         try:
             tokens = self._retry.call(attempt, describe="POST token endpoint", log=log)
-        except (SalesloftTransportError, SalesloftServerError) as error:  # retried here; not again by callers
+        except (SalesloftTransportError, SalesloftServerError, SalesloftRateLimitError) as error:
             raise SalesloftOAuthError(f"Salesloft's token endpoint did not answer: {error}") from None
         return tokens
 
+    def _clean(self, text: str) -> str:
+        return redact(text, self.secrets())
+
     def _tokens_from(self, answer: dict[str, Any], used_refresh_token: str | None) -> StoredToken:
         access_token = str(answer["access_token"])
-        refresh_token = answer.get("refresh_token") or used_refresh_token
+        new_refresh = answer.get("refresh_token")
+        refresh_token = new_refresh if isinstance(new_refresh, str) and new_refresh else used_refresh_token
         for secret in (access_token, refresh_token):
             if secret:
                 mask_secret(secret)
-        expires_in = float(answer.get("expires_in") or 7200)
+                self._seen.add(secret)
+        try:
+            expires_in = float(answer.get("expires_in") or DEFAULT_LIFETIME_S)
+            if not 0 < expires_in < 10 * 365 * 86400:
+                raise ValueError(expires_in)
+        except (TypeError, ValueError):
+            # Keep the tokens (the refresh token has rotated already); a 401 will refresh early if needed.
+            log.warning(
+                "Salesloft's token answer has no usable expires_in; assuming %.0f s", DEFAULT_LIFETIME_S
+            )
+            expires_in = DEFAULT_LIFETIME_S
         return StoredToken(access_token, time.time() + expires_in, refresh_token, expires_in)

@@ -144,7 +144,7 @@ class RateLimitPacer:
                 self._cond.wait(timeout=max(pause, 0.001))
 
     def try_acquire(self, cost: int = 1) -> tuple[bool, float]:
-        """Let a request of ``cost`` out if it may go now: ``(True, 0)``; else ``(False, seconds to wait)``."""
+        """Let a request of ``cost`` out now if it may: ``(True, 0)``; else ``(False, seconds to wait)``."""
         with self._cond:
             return self._admit(cost)
 

@@ -12,14 +12,19 @@ Waits:
 * 5xx and transport errors: exponential backoff with jitter (``base * 2**(n-1)``, half fixed, half random,
   capped at ``backoff_max_s``).
 
-Every retry loop stops after ``max_attempts`` attempts or before a wait would take the total waiting past
-``max_elapsed_s``, whichever comes first, and then raises the last error.
+Budgets. Every retry loop stops, and raises the last error, when the next wait would take the call past
+``max_elapsed_s`` (everything counts: waits, the pacer's holds, the requests themselves), after
+``max_attempts`` failures other than 429, or after ``max_rate_limited`` 429s. A 429 waits at least
+``rate_limit_min_wait_s`` whatever the server says (``Retry-After: 0`` must not become a storm). A call made
+inside another one (the lost-response lookups of an add) shares the outer call's deadline and gives up on
+its first failure other than 429, since the outer call retries the whole check.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +43,8 @@ if TYPE_CHECKING:
     from airflow_provider_salesloft.hooks.settings import ConnectionExtras
 
 T = TypeVar("T")
+#: The deadline of the call running in this thread, shared by calls made inside it.
+_budget = threading.local()
 #: Rate-limit window assumed where no pacer knows better (Salesloft's limit is per minute).
 DEFAULT_WINDOW_S = 60.0
 
@@ -53,9 +60,12 @@ class RetryPolicy:
     """Bounds and waits of the hook's retries; read from connection extras by :meth:`from_extras`.
 
     :param max_attempts: attempts per request, the first one included (extra ``retry_max_attempts``).
-    :param max_elapsed_s: most seconds spent waiting between attempts (extra ``retry_max_elapsed_s``).
+    :param max_elapsed_s: time budget of one call, waits included (extra ``retry_max_elapsed_s``).
     :param backoff_base_s: first backoff for 5xx and transport errors (extra ``retry_backoff_base_s``).
     :param backoff_max_s: longest single backoff for 5xx and transport errors (extra ``retry_backoff_max_s``).
+    :param rate_limit_min_wait_s: shortest wait after a 429, whatever ``Retry-After`` or the pacer say.
+    :param max_rate_limited: most 429s one call takes before it gives up.
+    :param clock: monotonic clock of the time budget (injectable for tests).
     :param sleep: how to wait (injectable for tests).
     """
 
@@ -63,7 +73,10 @@ class RetryPolicy:
     max_elapsed_s: float = 300.0
     backoff_base_s: float = 1.0
     backoff_max_s: float = 30.0
+    rate_limit_min_wait_s: float = 1.0
+    max_rate_limited: int = 50
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
 
     @classmethod
     def from_extras(cls, extras: Mapping[str, Any] | ConnectionExtras) -> RetryPolicy:
@@ -101,8 +114,10 @@ class RetryPolicy:
         """
         if isinstance(error, SalesloftRateLimitError):
             if error.retry_after is not None:
-                return max(0.0, error.retry_after)
-            return (rate_limit_wait or window_wait(DEFAULT_WINDOW_S))()
+                wait = error.retry_after
+            else:
+                wait = (rate_limit_wait or window_wait(DEFAULT_WINDOW_S))()
+            return max(self.rate_limit_min_wait_s, wait)
         ceiling = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0.0, ceiling / 2)
 
@@ -127,6 +142,11 @@ class RetryPolicy:
         planned: dict[int, float] = {}
         errors: dict[int, BaseException] = {}
         attempts = 0
+        started = self.clock()
+        outer_deadline: float | None = getattr(_budget, "deadline", None)
+        deadline = started + self.max_elapsed_s
+        if outer_deadline is not None:
+            deadline = min(deadline, outer_deadline)
 
         def _planned_wait(state: tenacity.RetryCallState) -> float:
             if state.attempt_number not in planned:
@@ -141,11 +161,14 @@ class RetryPolicy:
 
         def _stop(state: tenacity.RetryCallState) -> bool:
             upcoming = _planned_wait(state)
-            failures = sum(1 for error in errors.values() if not isinstance(error, SalesloftRateLimitError))
-            if failures >= self.max_attempts:
+            rate_limited = sum(1 for error in errors.values() if isinstance(error, SalesloftRateLimitError))
+            # Nested in another call, one failure ends this one: the outer call's loop is the retry loop.
+            max_failures = 1 if outer_deadline is not None else self.max_attempts
+            if len(errors) - rate_limited >= max_failures or rate_limited >= self.max_rate_limited:
                 return True
             already_waited = sum(s for n, s in planned.items() if n < state.attempt_number)
-            return already_waited + upcoming > self.max_elapsed_s
+            elapsed = max(already_waited, self.clock() - started)  # waits alone when sleep is faked
+            return elapsed + upcoming > self.max_elapsed_s or self.clock() + upcoming > deadline
 
         def _before_sleep(state: tenacity.RetryCallState) -> None:
             assert state.outcome is not None and state.next_action is not None
@@ -175,4 +198,9 @@ class RetryPolicy:
             sleep=self.sleep,
             reraise=True,
         )
-        return retrying(_attempt)
+        previous = outer_deadline
+        _budget.deadline = deadline
+        try:
+            return retrying(_attempt)
+        finally:
+            _budget.deadline = previous

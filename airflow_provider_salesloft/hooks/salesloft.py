@@ -21,6 +21,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftAPIError,
     SalesloftConfigError,
     SalesloftError,
+    SalesloftUnexpectedAnswerError,
     SalesloftValidationError,
 )
 from airflow_provider_salesloft.hooks.auth import (
@@ -45,7 +46,7 @@ from airflow_provider_salesloft.hooks.transport import (
     SalesloftTransport,
     make_session,
     query_params,
-    record_of,
+    unwrap,
 )
 from airflow_provider_salesloft.validation import check_rate_limit_share, coerce_id, coerce_optional_id
 
@@ -242,9 +243,13 @@ class SalesloftHook(BaseHook):
 
         There is no idempotency key, so an attempt whose answer was lost (dropped connection, read timeout,
         5xx) is not blindly repeated: the person's membership is looked up first, and if the person went on
-        the cadence since this call began, that membership is returned.
+        the cadence since this call began, that membership is returned. A success answer that is not this
+        person's membership of this cadence (an empty body, ``{}``, an error body with status 200, a
+        redirect, ...) is checked the same way, never taken as a result.
 
         :raises SalesloftValidationError: 422, e.g. when the person is already on the cadence.
+        :raises SalesloftUnexpectedAnswerError: the answer was not a membership and the person did not go on
+            the cadence during this call.
         """
         person, cadence = coerce_id("person_id", person_id), coerce_id("cadence_id", cadence_id)
         ids = {
@@ -262,7 +267,29 @@ class SalesloftHook(BaseHook):
 
         body = {key: value for key, value in ids.items() if value is not None}
         path = "/v2/cadence_memberships"
-        return record_of(self.request("POST", path, body=body, reconcile=reconcile), "POST", path)
+        try:
+            membership = unwrap(self.request("POST", path, body=body, reconcile=reconcile))
+            if is_membership_of(membership, person, cadence):
+                return dict(membership)
+            status, problem = 200, f"the answer holds no membership of person {person} on cadence {cadence}"
+        except SalesloftUnexpectedAnswerError as error:
+            status, problem = error.status_code, error.message
+        self.log.warning(
+            "Salesloft's answer to adding person %s to cadence %s was not a membership (%s); "
+            "checking whether the add was carried out",
+            person,
+            cadence,
+            problem,
+        )
+        found = reconcile()
+        if found is not None:
+            return found
+        raise SalesloftUnexpectedAnswerError(
+            status,
+            "POST",
+            path,
+            f"{problem}, and person {person} did not go on cadence {cadence} during this call",
+        )
 
     def ensure_cadence_membership(
         self,
@@ -284,11 +311,13 @@ class SalesloftHook(BaseHook):
             membership = self.create_cadence_membership(
                 person_id, cadence_id, user_id=user_id, step_id=step_id, task_id=task_id
             )
-        except SalesloftValidationError:
+        except (SalesloftValidationError, SalesloftUnexpectedAnswerError) as error:
             existing = self.find_current_membership(person_id, cadence_id)
             if existing is None:
                 raise
-            return existing, False
+            if isinstance(error, SalesloftValidationError):
+                return existing, False
+            return existing, self.membership_added_since(existing, started)
         return membership, self.membership_added_since(membership, started)
 
     def get_cadence_membership(self, membership_id: int) -> dict[str, Any]:
@@ -358,5 +387,25 @@ class SalesloftHook(BaseHook):
             return False, error.message
         except SalesloftError as error:
             return False, str(error)
-        name = me.get("name") or " ".join(filter(None, (me.get("first_name"), me.get("last_name"))))
-        return True, f"Connected as {name} ({me.get('email')})"
+        name = me.get("name") or " ".join(
+            str(part) for part in (me.get("first_name"), me.get("last_name")) if part
+        )
+        if not name and not me.get("email"):
+            return False, "Salesloft answered GET /v2/me without a user: is the API URL right?"
+        return True, f"Connected as {name or 'an unnamed user'}" + (
+            f" ({me['email']})" if me.get("email") else ""
+        )
+
+
+def is_membership_of(record: Any, person_id: int, cadence_id: int) -> bool:
+    """True when ``record`` is a membership (an ``id``) of ``person_id`` on ``cadence_id`` (where it says)."""
+    if not isinstance(record, Mapping):
+        return False
+    ident = record.get("id")
+    if isinstance(ident, bool) or not isinstance(ident, int) or ident <= 0:
+        return False
+    for key, wanted in (("person", person_id), ("cadence", cadence_id)):
+        ref = record.get(key)
+        if isinstance(ref, Mapping) and ref.get("id") is not None and ref.get("id") != wanted:
+            return False
+    return True

@@ -139,16 +139,30 @@ def is_loopback(hostname: str) -> bool:
 def parse_base_url(host: str | None, schema: str | None = None, port: int | None = None) -> str:
     """Turn a connection's host (scheme included or not), schema and port into the API base URL.
 
-    Refuses plain ``http://`` to anything but loopback, so a key is never sent in clear text.
+    Refuses plain ``http://`` to anything but loopback, so a key is never sent in clear text, and anything
+    two URL parsers might read differently (user info, backslashes, white space, control characters), so
+    the host that is checked is the host that is called.
     """
     if not host:
         return DEFAULT_BASE_URL
+    host = host.strip()
+    odd = sorted({repr(char) for char in host if char == "\\" or char.isspace() or not char.isprintable()})
+    if odd:
+        raise SalesloftConfigError(
+            f"the connection's host holds characters a URL must not ({', '.join(odd)}); give a plain URL "
+            "such as https://api.salesloft.com"
+        )
     url = host if "://" in host else f"{schema or 'https'}://{host}"
     parts = urlsplit(url)
     if port and not parts.port:
         url = f"{parts.scheme}://{parts.netloc}:{port}{parts.path}"
         parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if "@" in parts.netloc:
+        raise SalesloftConfigError(
+            "the connection's host must not hold user info ('user@' or 'user:password@'): put the API key "
+            "in the password field"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise SalesloftConfigError(f"the connection's host must be an http(s) URL, got {host!r}")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise SalesloftConfigError(

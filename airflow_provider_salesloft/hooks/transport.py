@@ -6,8 +6,8 @@ the decoding of Salesloft's envelope and errors are each written once.
 
 from __future__ import annotations
 
-import email.utils
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -20,8 +20,9 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftAPIError,
     SalesloftError,
     SalesloftTransportError,
-    api_error_class,
+    SalesloftUnexpectedAnswerError,
 )
+from airflow_provider_salesloft.hooks.answers import MAX_BODY_BYTES, Answer, error_from_answer, redact
 from airflow_provider_salesloft.hooks.auth import TokenSource
 from airflow_provider_salesloft.hooks.clock import ServerClock
 from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
@@ -121,7 +122,14 @@ class SalesloftTransport:
         def attempt(number: int) -> Any:
             nonlocal last_error
             if number > 1 and reconcile is not None and last_error and policy.maybe_committed(last_error):
-                found = reconcile()
+                try:
+                    found = reconcile()
+                except SalesloftError as lookup_error:  # the outcome stays unknown: retry the whole check
+                    raise SalesloftTransportError(
+                        f"{method} {path} failed ({last_error}), and checking whether it was carried out "
+                        f"failed too ({lookup_error})",
+                        committed_maybe=True,
+                    ) from None
                 if found is not None:
                     self.log.warning(
                         "Salesloft %s %s: the failed attempt had been carried out; using its result",
@@ -151,56 +159,106 @@ class SalesloftTransport:
     ) -> Any:
         """One paced, authenticated HTTP exchange (plus one immediate retry if a refreshed token may help)."""
         url = f"{self.settings.base_url}{path}"
-        response: requests.Response | None = None
+        answer: Answer | None = None
         for _ in range(2):
             token = self.token_source.token()
             sent_at = self.pacer.acquire()
-            response = None
+            answer = None
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=body,
-                    headers={"Authorization": f"Bearer {token}"},
-                    timeout=self.settings.timeout,
-                    allow_redirects=False,
-                )
-            except requests.exceptions.ConnectTimeout as error:
-                raise SalesloftTransportError(
-                    f"{method} {path}: connect timeout ({error.__class__.__name__})", committed_maybe=False
-                ) from None
-            except requests.exceptions.ConnectionError as error:
-                refused = _connection_refused(error)
-                raise SalesloftTransportError(
-                    f"{method} {path}: {'connection refused' if refused else 'connection lost'} "
-                    f"({_root_cause(error)})",
-                    committed_maybe=not refused,
-                ) from None
-            except requests.exceptions.RequestException as error:  # read timeout, broken chunked body, ...
-                raise SalesloftTransportError(
-                    f"{method} {path}: no complete answer ({error.__class__.__name__})", committed_maybe=True
-                ) from None
+                answer = self._exchange(method, url, path, params, body, token)
             finally:
                 self.pacer.release(
                     1,
                     sent_at,
-                    response.status_code if response is not None else None,
-                    response.headers if response is not None else None,
+                    answer.status if answer is not None else None,
+                    answer.headers if answer is not None else None,
                 )
-            self.clock.measure(response.headers, datetime.now(timezone.utc))
-            if response.status_code == 401 and self.token_source.invalidate(token):
+            self.clock.measure(answer.headers, datetime.now(timezone.utc))
+            if answer.status == 401 and self.token_source.invalidate(token):
                 continue
-            if response.status_code >= 400:
-                raise error_from_response(response, method, path)
-            if response.status_code == 204 or not response.content:
-                return None
+            return self._decode(answer, method, path)
+        assert answer is not None
+        raise self.error_from(answer, method, path)
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: Mapping[str, Any] | None,
+        token: str,
+    ) -> Answer:
+        """Send the request and read the whole answer within ``timeout`` (not only each read)."""
+        timeout = self.settings.timeout
+        deadline = time.monotonic() + timeout
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            )
             try:
-                return response.json()
-            except ValueError:
-                raise SalesloftAPIError(response.status_code, method, path, "answer is not JSON") from None
-        assert response is not None
-        raise error_from_response(response, method, path)
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_content(64 * 1024):
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if time.monotonic() > deadline or size > MAX_BODY_BYTES:
+                        too_slow = time.monotonic() > deadline
+                        raise SalesloftTransportError(
+                            f"{method} {path}: no complete answer "
+                            + (f"within the {timeout:g} s timeout" if too_slow else f"(over {size} bytes)"),
+                            committed_maybe=True,
+                        )
+            finally:
+                response.close()
+        except requests.exceptions.ConnectTimeout as error:
+            raise SalesloftTransportError(
+                f"{method} {path}: connect timeout ({error.__class__.__name__})", committed_maybe=False
+            ) from None
+        except requests.exceptions.ConnectionError as error:
+            refused = _connection_refused(error)
+            raise SalesloftTransportError(
+                f"{method} {path}: {'connection refused' if refused else 'connection lost'} "
+                f"({_root_cause(error)})",
+                committed_maybe=not refused,
+            ) from None
+        except requests.exceptions.RequestException as error:  # read timeout, broken chunked body, ...
+            raise SalesloftTransportError(
+                f"{method} {path}: no complete answer ({error.__class__.__name__})", committed_maybe=True
+            ) from None
+        return Answer(response.status_code, response.reason or "", response.headers, b"".join(chunks))
+
+    def _decode(self, answer: Answer, method: str, path: str) -> Any:
+        """The JSON body of a success; a typed error for anything else."""
+        if answer.status >= 400:
+            raise self.error_from(answer, method, path)
+        if not 200 <= answer.status < 300:
+            raise SalesloftUnexpectedAnswerError(
+                answer.status, method, path, f"unexpected {answer.status} {answer.reason}".strip()
+            )
+        if answer.status == 204 or not answer.body.strip():
+            return None
+        try:
+            return answer.json()
+        except ValueError:
+            raise SalesloftUnexpectedAnswerError(
+                answer.status, method, path, f"answer is not JSON: {self.redact(answer.text())}"
+            ) from None
+
+    def redact(self, text: str) -> str:
+        """``text`` taken from an answer, without any secret this hook knows, capped in length."""
+        return redact(text, self.token_source.secrets())
+
+    def error_from(self, answer: Answer, method: str, path: str) -> SalesloftAPIError:
+        """The typed error for an error answer, with Salesloft's message (``error`` or ``errors``)."""
+        return error_from_answer(answer, method, path, self.redact)
 
     def get_record(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """GET ``path`` and return its ``data`` object; a missing or non-object ``data`` is an error."""
@@ -229,12 +287,17 @@ class SalesloftTransport:
         cursor: Any = None  # last cursor_field value yielded
         since: Any = None  # the listing's current lower bound, set when it restarts
         page: int | None = 1
+        previous_ids: list[Any] = []
         while page is not None:
             query = {**base, "page": page}
             if since is not None:
                 query[f"{cursor_field}[gte]"] = since
             answer = self.request("GET", path, params=query) or {}
             records = unwrap(answer) or []
+            if not isinstance(records, list):
+                raise SalesloftUnexpectedAnswerError(
+                    200, "GET", path, "a list answer holds no list of records"
+                )
             for record in records:
                 if cursor_field:
                     value = record.get(cursor_field)
@@ -245,64 +308,43 @@ class SalesloftTransport:
                     seen_at_cursor.add(record.get("id"))
                 yield record
             paging = (answer.get("metadata") or {}).get("paging") if isinstance(answer, dict) else None
-            page = paging.get("next_page") if isinstance(paging, dict) else None
+            ids = [record.get("id") for record in records if isinstance(record, dict)]
+            current, page = page, next_page(paging, page, len(records), query["per_page"])
+            if page is not None and (page <= current or not records or ids == previous_ids):
+                raise SalesloftUnexpectedAnswerError(
+                    200,
+                    "GET",
+                    path,
+                    f"paging makes no progress (page {current} had {len(records)} records and points to "
+                    f"page {page}); stopped instead of looping",
+                )
             if page is not None and cursor_field and int(page) > CHEAP_PAGES and cursor not in (None, since):
                 # Restart from the cursor instead of paying for deep pages (unless a restart made no
                 # progress: then more than 100 pages share one value, and only deep pages reach the rest).
-                page, since = 1, cursor
+                page, since, ids = 1, cursor, []
+            previous_ids = ids
 
 
 def record_of(answer: Any, method: str, path: str) -> dict[str, Any]:
     """The ``data`` object of an answer; raise :class:`SalesloftAPIError` when it is not an object."""
     data = unwrap(answer)
     if not isinstance(data, dict):
-        raise SalesloftAPIError(200, method, path, f"answer holds no record (got {type(data).__name__})")
+        raise SalesloftUnexpectedAnswerError(
+            200, method, path, f"answer holds no record (got {type(data).__name__})"
+        )
     return data
 
 
-def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date); None when absent."""
-    value = headers.get("Retry-After")
-    if not value:
+def next_page(paging: Any, current: int, records: int, per_page: int) -> int | None:
+    """The next page number from ``metadata.paging``; without paging (some answers omit it), the page after
+    a full one (an empty page then ends the listing)."""
+    if not isinstance(paging, dict):
+        return current + 1 if records >= per_page else None
+    value = paging.get("next_page")
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
         return None
-    try:
-        return float(value)
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        if parsed is None:
-            return None
-        return max(0.0, (parsed - datetime.now(timezone.utc)).total_seconds())
-
-
-def error_from_response(response: requests.Response, method: str, path: str) -> SalesloftAPIError:
-    """The typed error for an error answer, with Salesloft's message (``error`` or ``errors``)."""
-    errors: dict[str, Any] = {}
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("errors"), dict):
-        errors = body["errors"]
-        message = "; ".join(
-            f"{field} {', '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
-            for field, msgs in errors.items()
-        )
-    elif isinstance(body, dict) and body.get("error"):
-        message = str(body["error"])
-    else:
-        text = " ".join(response.text.split())
-        kind = response.headers.get("Content-Type", "no content type")
-        message = (
-            f"{response.reason or 'error'} ({kind}): {text[:200]}" if text else response.reason or "error"
-        )
-    return api_error_class(response.status_code)(
-        response.status_code,
-        method,
-        path,
-        message,
-        errors=errors,
-        retry_after=retry_after_seconds(response.headers),
-    )
 
 
 def _root_cause(error: BaseException) -> str:

@@ -17,6 +17,7 @@ Nothing in the provider's production code imports this package.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
 from datetime import datetime, timedelta
@@ -51,6 +52,7 @@ class SalesloftSimulator:
     :param seed: seed of the fault dice, for reproducible runs.
     :param oauth_clients: ``client_id -> client_secret`` of OAuth apps the token endpoint knows.
     :param host: address to bind (loopback by default).
+    :param allow_non_loopback: allow ``host`` beyond loopback (the admin endpoints have no auth).
     :param faults: keyword arguments for :class:`Faults`.
 
     >>> with SalesloftSimulator() as sim:
@@ -66,8 +68,14 @@ class SalesloftSimulator:
         seed: int = 0,
         oauth_clients: dict[str, str] | None = None,
         host: str = "127.0.0.1",
+        allow_non_loopback: bool = False,
         **faults: Any,
     ) -> None:
+        if not allow_non_loopback and not _is_loopback_address(host):
+            raise ValueError(
+                f"refusing to bind the simulator to {host!r}: its /_sim admin endpoints have no auth; bind "
+                "loopback (127.0.0.1), or pass allow_non_loopback=True (--allow-non-loopback) to insist"
+            )
         self.faults = Faults()
         self.faults.update(faults)
         self.state = SalesloftState(people=people)
@@ -255,3 +263,12 @@ class SalesloftSimulator:
             if faults.retry_after:
                 headers["Retry-After"] = str(max(1, round(faults.rate_window_s)))
         return allowed, headers
+
+
+def _is_loopback_address(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -175,6 +175,10 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             cursor = connection.cursor()
             try:
                 cursor.execute(self.sql)
+                if not cursor.description:
+                    raise SalesloftInvalidArgumentError(
+                        "sql", str(self.sql)[:200], "must be a query that returns rows (a SELECT)"
+                    )
                 columns = [str(column[0]).lower() for column in cursor.description]
                 while batch := cursor.fetchmany(self.chunk_size):
                     for values in batch:

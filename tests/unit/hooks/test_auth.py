@@ -29,7 +29,7 @@ class MemoryStore:
 
 class Answer:
     def __init__(self, status: int, body: Any) -> None:
-        self.status_code, self._body, self.reason = status, body, "reason"
+        self.status_code, self._body, self.reason, self.headers = status, body, "reason", {}
 
     def json(self) -> Any:
         return self._body
@@ -43,7 +43,8 @@ class TokenEndpoint:
         self.forms: list[dict[str, str]] = []
         self.issued = 0
 
-    def post(self, url: str, data: dict[str, str], timeout: float) -> Answer:
+    def post(self, url: str, data: dict[str, str], timeout: float, allow_redirects: bool) -> Answer:
+        assert allow_redirects is False
         self.forms.append(data)
         if data["grant_type"] == "refresh_token":
             if data["refresh_token"] not in self.live_refresh:
