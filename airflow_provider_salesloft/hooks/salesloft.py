@@ -223,8 +223,24 @@ class SalesloftHook(BaseHook):
         return self.transport.paginate(path, params, **kwargs)
 
     def membership_added_since(self, membership: Mapping[str, Any], since: datetime) -> bool:
-        """True when ``membership`` is on its cadence and was (re)added at or after ``since`` (our clock)."""
-        return self.clock.added_since(membership, since)
+        """True when ``membership`` is on its cadence and was (re)added at or after ``since`` (our clock).
+
+        When Salesloft's clock cannot be trusted enough to tell (see :mod:`.clock`), the answer is True, with
+        a warning: the person is on the cadence once either way, and an add is never reported failed, nor
+        re-sent, for a doubt about clocks.
+        """
+        decided = self.clock.added_since(membership, since)
+        if decided is None:
+            self.log.warning(
+                "Could not tell whether membership %s (person %s, cadence %s) was added by this call or just "
+                "before it: the Date header of Salesloft's answers is not confirmed by its own timestamps "
+                "(a proxy's clock?). Reporting it as added by this call.",
+                membership.get("id"),
+                (membership.get("person") or {}).get("id"),
+                (membership.get("cadence") or {}).get("id"),
+            )
+            return True
+        return decided
 
     # -- API actions -----------------------------------------------------------------------------------
     def get_me(self) -> dict[str, Any]:
@@ -363,6 +379,10 @@ class SalesloftHook(BaseHook):
     def get_cadence(self, cadence_id: int) -> dict[str, Any]:
         """``GET /v2/cadences/{id}``."""
         return self.transport.get_record(f"/v2/cadences/{coerce_id('cadence_id', cadence_id)}")
+
+    def iter_users(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        """``GET /v2/users``: the users visible to the connection's user."""
+        return self.paginate("/v2/users", query_params(filters))
 
     def iter_cadences(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """``GET /v2/cadences``: filters ``name`` (list), ``people_addable``, ``team_cadence``."""

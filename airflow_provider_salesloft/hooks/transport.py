@@ -173,10 +173,14 @@ class SalesloftTransport:
                     answer.status if answer is not None else None,
                     answer.headers if answer is not None else None,
                 )
-            self.clock.measure(answer.headers, datetime.now(timezone.utc))
+            received = datetime.now(timezone.utc)
+            self.clock.measure(answer.headers, received)
             if answer.status == 401 and self.token_source.invalidate(token):
                 continue
-            return self._decode(answer, method, path)
+            decoded = self._decode(answer, method, path)
+            for record in _records(decoded):
+                self.clock.observe(record, received)
+            return decoded
         assert answer is not None
         raise self.error_from(answer, method, path)
 
@@ -323,6 +327,14 @@ class SalesloftTransport:
                 # progress: then more than 100 pages share one value, and only deep pages reach the rest).
                 page, since, ids = 1, cursor, []
             previous_ids = ids
+
+
+def _records(answer: Any) -> list[dict[str, Any]]:
+    """The records of a decoded answer (its ``data`` object, or the objects of its ``data`` list)."""
+    data = unwrap(answer)
+    if isinstance(data, dict):
+        return [data]
+    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
 
 
 def record_of(answer: Any, method: str, path: str) -> dict[str, Any]:

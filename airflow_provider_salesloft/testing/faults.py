@@ -25,6 +25,12 @@ class Faults:
     :param token_lifetime_s: lifetime of OAuth access tokens.
     :param expire_tokens_every_calls: revoke every OAuth access token after each N-th successful API call
         (0: never), to expire tokens at a chosen point of a run whatever its speed.
+    :param date_offset_s: seconds added to the ``Date`` header (a proxy with a bad clock).
+    :param date_header: ``"normal"``, ``"missing"`` (no ``Date``) or ``"zoneless"`` (``-0000`` for GMT).
+    :param malformed_add_share: share of committed adds answered 200 ``{"data": {}}`` instead of the
+        membership (the person is on the cadence all the same).
+    :param echo_authorization: error answers quote the request's ``Authorization`` header (a careless
+        proxy), to check that no secret leaks from error texts.
     """
 
     latency_ms: tuple[float, float] = (0.0, 0.0)
@@ -38,6 +44,10 @@ class Faults:
     rate_limit_headers: bool = True
     token_lifetime_s: float = 7200.0
     expire_tokens_every_calls: int = 0
+    date_offset_s: float = 0.0
+    date_header: str = "normal"
+    malformed_add_share: float = 0.0
+    echo_authorization: bool = False
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply ``changes`` (field name -> value), refusing unknown names."""
@@ -48,6 +58,8 @@ class Faults:
             setattr(self, key, tuple(value) if key == "latency_ms" else value)
         if self.already_on_cadence not in ("422", "200"):
             raise ValueError("already_on_cadence must be '422' or '200'")
+        if self.date_header not in ("normal", "missing", "zoneless"):
+            raise ValueError("date_header must be 'normal', 'missing' or 'zoneless'")
 
 
 @dataclass
@@ -61,6 +73,7 @@ class Stats:
     errors_503: int = 0
     dropped: int = 0
     lost_responses: int = 0
+    malformed_answers: int = 0
     memberships_created: int = 0
     adds: int = 0
     already_on_answers: int = 0

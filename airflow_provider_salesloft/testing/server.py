@@ -91,6 +91,18 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request logging."""
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header, as the faults say (shifted, or without its zone)."""
+        faults = self.sim.faults
+        text = super().date_time_string((timestamp or time.time()) + faults.date_offset_s)
+        return text.replace("GMT", "-0000") if faults.date_header == "zoneless" else text
+
+    def send_header(self, keyword: str, value: str) -> None:
+        """Send a header (``Date`` left out when the faults say so)."""
+        if keyword == "Date" and self.sim.faults.date_header == "missing":
+            return
+        super().send_header(keyword, value)
+
     def do_GET(self) -> None:
         """Handle a GET."""
         self._handle("GET")
@@ -170,6 +182,16 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         else:
             self._send(404, {"error": "Not Found"})
 
+    def _error_body(self, error: ApiError) -> dict[str, Any]:
+        """The error's body; with ``echo_authorization``, quoting the request's credentials as a careless
+        proxy would."""
+        if not self.sim.faults.echo_authorization:
+            return error.body
+        echo = f"request had Authorization: {self.headers.get('Authorization')}"
+        if isinstance(error.body.get("errors"), dict):
+            return {"errors": {**error.body["errors"], "request": [echo]}}
+        return {**error.body, "error": f"{error.body.get('error', 'error')} ({echo})"}
+
     # -- the API: each step may end the exchange ------------------------------------------------------------
     def _api(self, method: str, path: str, params: dict[str, Any]) -> None:
         sim = self.sim
@@ -183,7 +205,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         try:
             user_id = sim.authenticate(self.headers.get("Authorization"))
         except ApiError as error:
-            self._send(error.status, error.body)
+            self._send(error.status, self._error_body(error))
             return
         allowed, headers = sim.charge(page_cost(optional_int_or_none(params, "page") or 1))
         if not allowed:
@@ -195,11 +217,13 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         try:
             status, answer = dispatch(sim, ApiRequest(method, path, params, user_id, ident_of(path)))
         except ApiError as error:
-            self._send(error.status, error.body, headers)
+            self._send(error.status, self._error_body(error), headers)
             return
         committed_add = method == "POST" and route_of(path) == "/v2/cadence_memberships"
         if committed_add and sim.fault_happens("lost_response_share", "lost_responses"):
             self._drop()
             return
+        if committed_add and sim.fault_happens("malformed_add_share", "malformed_answers"):
+            answer = {"data": {}}
         sim.count_answer()
         self._send(status, answer, headers)

@@ -50,6 +50,11 @@ with DAG(
         return get_current_context()["dag_run"].conf["rows"]  # type: ignore[no-any-return]
 
     rows_sync = SyncCadenceMembershipsOperator(
-        task_id="sync", retries=0, rows=pick(), cadence_id=11, max_failed_rows=1000
+        task_id="sync",
+        retries=0,
+        rows=pick(),
+        cadence_id=11,
+        max_failed_rows=1000,
+        report_path="{{ dag_run.conf.get('report') or '' }}",
     )
     record(rows_sync.output)

@@ -173,3 +173,33 @@ def test_rows_from_upstream_xcom_with_faults(salesloft_simulator: SalesloftSimul
     assert sorted(sim.memberships_on(11)) == [1000 + n for n in range(1, 61)]
     assert sim.stats.adds == 60
     assert sim.stats.errors_503 + sim.stats.dropped + sim.stats.lost_responses > 0
+
+
+def test_404s_are_told_apart_and_every_non_success_outcome_is_sampled(
+    salesloft_simulator: SalesloftSimulator, tmp_path: Path
+) -> None:
+    rows = [
+        {"person_id": 999_999},  # no such person
+        {"person_id": 1001, "user_id": 77},  # the person exists, the user does not
+        {"email": "person3@example.com", "user_id": 2},  # a visible user: added
+        {"email": "nobody@example.org"},  # no person has this email
+        {"person_id": 1001, "user_id": 77},  # the same pair again
+        {"person_id": "abc"},
+    ]
+    result, summary = sync("salesloft_test_sync_rows", tmp_path, rows=rows)
+
+    assert result["state"] == "success"  # max_failed_rows=1000 in this DAG
+    counts = {
+        name: summary[name] for name in ("added", "person_not_found", "duplicates", "invalid", "failed")
+    }
+    assert counts == {"added": 1, "person_not_found": 2, "duplicates": 1, "invalid": 1, "failed": 1}
+    reasons = {
+        line["index"]: line.get("reason", "") for lines in summary["samples"].values() for line in lines
+    }
+    assert reasons[0] == "person 999999 not found or not visible to the connection's user"
+    assert reasons[1] == "user_id 77 not found or not visible to the connection's user"
+    assert reasons[3] == "no Salesloft person has this email"
+    assert set(summary["samples"]) == {"person_not_found", "duplicates", "invalid", "failed"}
+    assert [line["index"] for line in summary["failures"]] == [5, 1]  # failed and invalid, as before
+    assert salesloft_simulator.stats.calls_by_route["GET /v2/users"] == 1  # users listed once, to explain
+    assert len(json.dumps(summary)) < 64_000

@@ -37,6 +37,8 @@ BAD = [
     2**63,
     Decimal("1.5"),
     object(),
+    float(2**53 + 2),  # beyond 2**53 a float is not exact: it may stand for a neighbouring id
+    1e18,
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -61,6 +62,8 @@ class SyncRun:
         self.seen_pairs: set[tuple[int, int]] = set()
         self.members: dict[int, set[int]] = {}  # cadence -> people on it (listed once per cadence)
         self.missing_cadences: dict[int, str] = {}  # cadence -> why it cannot be used
+        self._visible_users: set[int] | None = None  # listed once, only if a 404 needs explaining
+        self._lookup_lock = threading.Lock()
 
     def run(self, numbered_chunks: Iterable[list[tuple[int, Any]]]) -> None:
         """Plan and write chunk after chunk."""
@@ -172,6 +175,27 @@ class SyncRun:
         except SalesloftValidationError as error:
             return row.outcome(Outcome.FAILED, reason=error_reason(error))
         except SalesloftNotFoundError as error:
-            return row.outcome(Outcome.PERSON_NOT_FOUND, reason=error_reason(error))
+            return self._explain_not_found(row, error)
         except Exception as error:  # every row is accounted for, whatever went wrong
             return row.outcome(Outcome.FAILED, reason=error_reason(error))
+
+    def _explain_not_found(self, row: PlannedRow, error: SalesloftNotFoundError) -> RowOutcome:
+        """A 404 on an add: find out which record is missing (the cadence was checked when planning)."""
+        hidden = "not found or not visible to the connection's user"
+        if row.user_id is not None and row.user_id not in self._users():
+            return row.outcome(Outcome.FAILED, reason=f"user_id {row.user_id} {hidden}")
+        if row.email is None and row.step_id is None:
+            return row.outcome(Outcome.PERSON_NOT_FOUND, reason=f"person {row.person_id} {hidden}")
+        # The person was found by email a moment ago, or a step was named: say what may be missing.
+        suspects = [f"person {row.person_id}" + (" (found by email)" if row.email else "")]
+        if row.step_id is not None:
+            suspects.append(f"step_id {row.step_id}")
+        return row.outcome(Outcome.FAILED, reason=f"{' or '.join(suspects)} {hidden} ({error_reason(error)})")
+
+    def _users(self) -> set[int]:
+        with self._lookup_lock:
+            if self._visible_users is None:
+                self._visible_users = {
+                    int(user["id"]) for user in self.hook.iter_users() if isinstance(user.get("id"), int)
+                }
+            return self._visible_users

@@ -7,10 +7,19 @@ import time
 from collections import Counter
 from typing import IO, Any
 
-from airflow_provider_salesloft.operators.sync.rows import FAILING_OUTCOMES, OUTCOMES, RowOutcome
+from airflow_provider_salesloft.operators.sync.rows import (
+    FAILING_OUTCOMES,
+    OUTCOMES,
+    SAMPLED_OUTCOMES,
+    RowOutcome,
+)
 
 #: Failed and invalid rows listed in the summary (the rest are counted, and written to ``report_path``).
 MAX_LISTED_FAILURES = 100
+#: First rows listed per non-success outcome under ``samples``.
+MAX_SAMPLES = 20
+#: Bytes of listed rows (failures and samples together), so the summary XCom stays under 64 KB.
+MAX_LISTED_BYTES = 48_000
 #: Longest reason kept per listed failure, so the summary stays small whatever Salesloft says.
 MAX_REASON_CHARS = 300
 #: Progress is logged at least this often (seconds) ...
@@ -30,7 +39,9 @@ class SyncReport:
     def __init__(self, log: Any, total: int | None, stream: IO[str] | None) -> None:
         self.counts: Counter[str] = Counter({outcome: 0 for outcome in OUTCOMES})
         self.failures: list[dict[str, Any]] = []
+        self.samples: dict[str, list[dict[str, Any]]] = {outcome.value: [] for outcome in SAMPLED_OUTCOMES}
         self.rows = 0
+        self._listed_bytes = 0
         self._log = log
         self._total = total
         self._stream = stream
@@ -42,13 +53,25 @@ class SyncReport:
         """Count one row's outcome."""
         self.rows += 1
         self.counts[outcome.outcome.value] += 1
+        samples = self.samples.get(outcome.outcome.value)
+        if samples is not None and len(samples) < MAX_SAMPLES:
+            self._list(samples, outcome)
         if outcome.outcome in FAILING_OUTCOMES and len(self.failures) < MAX_LISTED_FAILURES:
-            line = outcome.as_dict()
-            if line.get("reason"):
-                line["reason"] = str(line["reason"])[:MAX_REASON_CHARS]
-            self.failures.append(line)
+            self._list(self.failures, outcome)
         if self._stream is not None:
             self._stream.write(json.dumps(outcome.as_dict()) + "\n")
+
+    def _list(self, into: list[dict[str, Any]], outcome: RowOutcome) -> None:
+        """Add the row's line to a summary list, while the lists stay within their byte budget."""
+        line = outcome.as_dict()
+        if line.get("reason"):
+            line["reason"] = str(line["reason"])[:MAX_REASON_CHARS]
+        if line.get("email"):
+            line["email"] = str(line["email"])[:MAX_REASON_CHARS]
+        size = len(json.dumps(line))
+        if self._listed_bytes + size <= MAX_LISTED_BYTES:
+            self._listed_bytes += size
+            into.append(line)
 
     def failing_rows(self) -> int:
         """Rows that count against ``max_failed_rows``."""
@@ -89,5 +112,6 @@ class SyncReport:
             "rows": self.rows,
             **{outcome: self.counts[outcome] for outcome in OUTCOMES},
             "failures": self.failures,
+            "samples": {outcome: rows for outcome, rows in self.samples.items() if rows},
             **extra,
         }

@@ -32,6 +32,8 @@ class Outcome(str, Enum):
 OUTCOMES: tuple[str, ...] = tuple(outcome.value for outcome in Outcome)
 #: Outcomes that count against ``max_failed_rows``.
 FAILING_OUTCOMES = (Outcome.FAILED, Outcome.INVALID)
+#: Outcomes whose first rows the summary shows under ``samples``.
+SAMPLED_OUTCOMES = (Outcome.PERSON_NOT_FOUND, Outcome.DUPLICATES, Outcome.INVALID, Outcome.FAILED)
 
 
 @dataclass(frozen=True)

@@ -149,3 +149,36 @@ def test_api_key_is_final() -> None:
     assert key.invalidate("k-123") is False
     with pytest.raises(SalesloftConfigError):
         ApiKeyTokenSource("")
+
+
+class FlakyStore(MemoryStore):
+    """Refuses the first ``failures`` saves (a database hiccup)."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def save(self, tokens: StoredToken) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("database is locked")
+        super().save(tokens)
+
+
+def test_a_failed_save_is_retried_and_the_new_token_never_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    store, endpoint = FlakyStore(failures=2), TokenEndpoint()
+    assert source(store, endpoint).token() == "at-1"
+    assert store.tokens is not None and store.tokens.refresh_token == "rt-1"  # saved on the third try
+
+
+def test_a_store_that_keeps_failing_keeps_the_token_in_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    store, endpoint = FlakyStore(failures=100), TokenEndpoint()
+    tokens = source(store, endpoint)
+    assert tokens.token() == "at-1"  # the task goes on with the rotated token
+    assert tokens.invalidate("at-1")
+    assert tokens.token() == "at-2"  # and refreshes with the unsaved rt-1, not the revoked rt-0
+    assert endpoint.forms[1]["refresh_token"] == "rt-1"
+    store.failures = 0
+    monkeypatch.setattr(auth, "UNSAVED_RETRY_EVERY_S", 0.0)
+    tokens.token()
+    assert store.tokens is not None and store.tokens.refresh_token == "rt-2"  # saved once the store is back

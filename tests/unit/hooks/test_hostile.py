@@ -344,3 +344,18 @@ def test_api_key_with_impossible_characters_is_refused_without_echo(hook_on: Any
         hook_on(server, password="skéy-123456").get_me()
     assert "skéy" not in str(info.value)
     assert server.seen == []
+
+
+# -- 3. a Date header behind Salesloft's clock is corrected by Salesloft's own timestamps -------------
+@pytest.mark.salesloft_simulator(
+    rate_limit=100_000, rate_window_s=5.0, date_offset_s=-300, already_on_cadence="200"
+)
+def test_date_behind_is_corrected_by_record_timestamps(salesloft_simulator: Any, make_hook: Any) -> None:
+    salesloft_simulator.state.add_to_cadence(1, {"person_id": 1042, "cadence_id": 10}, "422")
+    salesloft_simulator.age_memberships(120)  # added two minutes ago: inside the five minutes the Date is off
+    hook = make_hook(salesloft_simulator)
+    assert hook.ensure_cadence_membership(1043, 10)[1] is True  # fresh timestamps correct the offset ...
+    assert hook.clock.corroborated
+    membership, added_now = hook.ensure_cadence_membership(1042, 10)  # ... so the old add is told apart
+    assert added_now is False
+    assert membership["person"]["id"] == 1042

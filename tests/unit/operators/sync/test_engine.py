@@ -92,3 +92,21 @@ def test_dry_run_plans_without_writing() -> None:
 
 def test_chunks_number_rows_in_order() -> None:
     assert list(chunks("abcde", 2)) == [[(0, "a"), (1, "b")], [(2, "c"), (3, "d")], [(4, "e")]]
+
+
+def test_sql_without_a_result_set_is_refused_by_name(tmp_path: Any, monkeypatch: Any) -> None:
+    import json as json_module
+
+    import pytest
+
+    from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError
+    from airflow_provider_salesloft.operators import SyncCadenceMembershipsOperator
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_LEADS", json_module.dumps({"conn_type": "sqlite", "host": str(tmp_path / "x.db")})
+    )
+    operator = SyncCadenceMembershipsOperator(
+        task_id="sync", sql="CREATE TABLE IF NOT EXISTS t (x)", sql_conn_id="leads", cadence_id=10
+    )
+    with pytest.raises(SalesloftInvalidArgumentError, match="sql must be a query that returns rows"):
+        operator.execute({"ti": None})  # type: ignore[arg-type]

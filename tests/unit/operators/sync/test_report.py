@@ -1,0 +1,29 @@
+"""The sync's report: samples of every non-success outcome, and a summary that stays under 64 KB."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from airflow_provider_salesloft.operators.sync.report import SyncReport
+from airflow_provider_salesloft.operators.sync.rows import Outcome, RowOutcome
+
+
+class Log:
+    def info(self, *args: Any) -> None:
+        pass
+
+
+def test_summary_stays_small_whatever_the_rows() -> None:
+    report = SyncReport(Log(), None, None)
+    for index in range(20_000):
+        outcome = list(Outcome)[index % len(Outcome)]
+        email = "x" * 240 + f"{index}@example.com"
+        report.record(RowOutcome(index, outcome, 10**15 + index, email, 10, None, "r" * 2000))
+    summary = report.summary(dry_run=False)
+
+    assert len(json.dumps(summary)) < 64_000
+    assert summary["rows"] == 20_000
+    assert set(summary["samples"]) <= {"person_not_found", "duplicates", "invalid", "failed"}
+    assert summary["failures"]  # the first failures are there, shortened
+    assert all(len(line["reason"]) <= 300 for line in summary["failures"])
