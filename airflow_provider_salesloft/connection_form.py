@@ -32,7 +32,7 @@ EXTRA_FIELDS = (
         "refresh_token",
         "OAuth refresh token",
         "OAuth with a user's authorization: the first refresh token. Rotated tokens are kept in the Variable "
-        "salesloft_oauth__<conn_id>. Leave empty for the client-credentials grant.",
+        "salesloft_oauth_token__<conn_id>. Leave empty for the client-credentials grant.",
         secret=True,
     ),
     FormField("token_url", "OAuth token URL", f"Default {DEFAULT_TOKEN_URL}."),

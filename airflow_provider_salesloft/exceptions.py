@@ -125,6 +125,21 @@ class SalesloftUnexpectedAnswerError(SalesloftAPIError):
     success without the record, a body that is not JSON. Whether a write was carried out is unknown."""
 
 
+class SalesloftDoNotContactError(SalesloftValidationError):
+    """The person is marked do-not-contact in Salesloft, so it cannot be added to a cadence."""
+
+    def __init__(self, person_id: int, cadence_id: int) -> None:
+        self.person_id = person_id
+        self.cadence_id = cadence_id
+        super().__init__(
+            422,
+            "POST",
+            "/v2/cadence_memberships",
+            f"person {person_id} is marked do-not-contact in Salesloft and cannot be added to cadence "
+            f"{cadence_id}",
+        )
+
+
 class SalesloftAlreadyOnCadenceError(SalesloftError):
     """The person is already on the cadence and the caller asked to fail in that case."""
 

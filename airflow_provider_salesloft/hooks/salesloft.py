@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import requests
 from airflow.providers.common.compat.sdk import BaseHook, mask_secret
@@ -20,7 +21,10 @@ from airflow_provider_salesloft import connection_form
 from airflow_provider_salesloft.exceptions import (
     SalesloftAPIError,
     SalesloftConfigError,
+    SalesloftDoNotContactError,
     SalesloftError,
+    SalesloftNotFoundError,
+    SalesloftPermissionError,
     SalesloftUnexpectedAnswerError,
     SalesloftValidationError,
 )
@@ -32,6 +36,7 @@ from airflow_provider_salesloft.hooks.auth import (
 )
 from airflow_provider_salesloft.hooks.clock import ServerClock
 from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
+from airflow_provider_salesloft.hooks.scopes import SCOPE_CHECKS
 from airflow_provider_salesloft.hooks.settings import (
     DEFAULT_APP_URL,
     DEFAULT_BASE_URL,
@@ -63,6 +68,24 @@ __all__ = [
 
 #: Connections kept alive per hook; the sync operator's worker pool never exceeds it.
 DEFAULT_POOL_SIZE = 16
+#: Longest query string of a lookup: with the API root, well under the 8 KB many proxies refuse.
+MAX_LOOKUP_QUERY_BYTES = 6000
+
+
+def lookup_batches(name: str, values: list[Any]) -> Iterator[list[Any]]:
+    """``values`` in batches of at most 100 whose ``name=value&...`` query string fits
+    :data:`MAX_LOOKUP_QUERY_BYTES`."""
+    batch: list[Any] = []
+    size = 0
+    for value in values:
+        cost = len(quote(name, safe="")) + len(quote(str(value), safe="")) + 2
+        if batch and (len(batch) >= MAX_PER_PAGE or size + cost > MAX_LOOKUP_QUERY_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(value)
+        size += cost
+    if batch:
+        yield batch
 
 
 class SalesloftHook(BaseHook):
@@ -290,6 +313,14 @@ class SalesloftHook(BaseHook):
             status, problem = 200, f"the answer holds no membership of person {person} on cadence {cadence}"
         except SalesloftUnexpectedAnswerError as error:
             status, problem = error.status_code, error.message
+        except SalesloftNotFoundError as error:
+            named = " or ".join(f"{key} {value}" for key, value in ids.items() if value is not None)
+            raise SalesloftNotFoundError(
+                404,
+                "POST",
+                path,
+                f"{error.message}: {named} not found or not visible to the connection's user",
+            ) from None
         self.log.warning(
             "Salesloft's answer to adding person %s to cadence %s was not a membership (%s); "
             "checking whether the add was carried out",
@@ -330,11 +361,22 @@ class SalesloftHook(BaseHook):
         except (SalesloftValidationError, SalesloftUnexpectedAnswerError) as error:
             existing = self.find_current_membership(person_id, cadence_id)
             if existing is None:
+                if isinstance(error, SalesloftValidationError):
+                    self._raise_if_do_not_contact(person_id, cadence_id)
                 raise
             if isinstance(error, SalesloftValidationError):
                 return existing, False
             return existing, self.membership_added_since(existing, started)
         return membership, self.membership_added_since(membership, started)
+
+    def _raise_if_do_not_contact(self, person_id: int, cadence_id: int) -> None:
+        """After a refused add: if the person is marked do-not-contact, say so plainly."""
+        try:
+            person = self.get_person(person_id)
+        except SalesloftError:
+            return  # Salesloft's own refusal stands
+        if person.get("do_not_contact"):
+            raise SalesloftDoNotContactError(int(person_id), int(cadence_id))
 
     def get_cadence_membership(self, membership_id: int) -> dict[str, Any]:
         """``GET /v2/cadence_memberships/{id}``."""
@@ -368,13 +410,48 @@ class SalesloftHook(BaseHook):
         self.request("DELETE", f"/v2/cadence_memberships/{coerce_id('membership_id', membership_id)}")
 
     def find_people_by_email(self, emails: Iterable[str]) -> list[dict[str, Any]]:
-        """``GET /v2/people?email_addresses[]=…``: the people with these emails, 100 emails a call."""
-        unique = list(dict.fromkeys(e.strip() for e in emails if e and e.strip()))
-        people: list[dict[str, Any]] = []
-        for start in range(0, len(unique), MAX_PER_PAGE):
-            chunk = unique[start : start + MAX_PER_PAGE]
-            people.extend(self.paginate("/v2/people", query_params({"email_addresses": chunk})))
-        return people
+        """``GET /v2/people?email_addresses[]=…``: the people Salesloft returns for these emails.
+
+        Emails are de-duplicated case-insensitively (the first spelling is sent) and asked in batches of at
+        most 100 emails and :data:`MAX_LOOKUP_QUERY_BYTES` of query string (proxies commonly refuse URLs
+        over 8 KB); a batch refused as too long (414, or 400) is split in two and asked again. Which of a
+        person's addresses Salesloft matches is not documented: compare the answer with every address.
+        """
+        unique: dict[str, str] = {}
+        for email in emails:
+            if email and email.strip():
+                unique.setdefault(email.strip().lower(), email.strip())
+        return self._lookup("/v2/people", "email_addresses", list(unique.values()))
+
+    def get_people(self, ids: Iterable[int]) -> list[dict[str, Any]]:
+        """``GET /v2/people?ids[]=…``: the people with these ids that the connection's user can see."""
+        unique = list(dict.fromkeys(coerce_id("person_id", ident) for ident in ids))
+        return self._lookup("/v2/people", "ids", unique)
+
+    def get_person(self, person_id: int) -> dict[str, Any]:
+        """``GET /v2/people/{id}``."""
+        return self.transport.get_record(f"/v2/people/{coerce_id('person_id', person_id)}")
+
+    def _lookup(self, path: str, name: str, values: list[Any]) -> list[dict[str, Any]]:
+        """Look records up by a list filter, in batches that fit a URL."""
+        found: list[dict[str, Any]] = []
+        for batch in lookup_batches(f"{name}[]", values):
+            found.extend(self._lookup_batch(path, name, batch))
+        return found
+
+    def _lookup_batch(self, path: str, name: str, batch: list[Any]) -> list[dict[str, Any]]:
+        try:
+            # 100 ids fit one page; emails may match several people each (intentional duplicates).
+            pages = 1 if name == "ids" else None
+            return list(self.paginate(path, query_params({name: batch}), max_pages=pages))
+        except SalesloftAPIError as error:
+            if error.status_code not in (400, 414) or len(batch) < 2:
+                raise
+            self.log.warning(
+                "Salesloft refused a lookup of %d values (%d): splitting it", len(batch), error.status_code
+            )
+            half = len(batch) // 2
+            return self._lookup_batch(path, name, batch[:half]) + self._lookup_batch(path, name, batch[half:])
 
     def get_cadence(self, cadence_id: int) -> dict[str, Any]:
         """``GET /v2/cadences/{id}``."""
@@ -400,7 +477,10 @@ class SalesloftHook(BaseHook):
         return connection_form.ui_field_behaviour()
 
     def test_connection(self) -> tuple[bool, str]:
-        """Call ``GET /v2/me``: ``(True, "Connected as <name> (<email>)")`` or ``(False, <the reason>)``."""
+        """Call ``GET /v2/me``, then the cheapest read of each scope the operators need.
+
+        ``(True, "Connected as <name> (<email>)")``, or ``(False, <the reason>)`` naming missing scopes.
+        """
         try:
             me = self.get_me()
         except SalesloftAPIError as error:
@@ -412,9 +492,20 @@ class SalesloftHook(BaseHook):
         )
         if not name and not me.get("email"):
             return False, "Salesloft answered GET /v2/me without a user: is the API URL right?"
-        return True, f"Connected as {name or 'an unnamed user'}" + (
-            f" ({me['email']})" if me.get("email") else ""
-        )
+        email = f" ({me['email']})" if me.get("email") else ""
+        connected = f"Connected as {name or 'an unnamed user'}{email}"
+        missing: list[str] = []
+        for scope, path in SCOPE_CHECKS.items():
+            try:
+                self.request("GET", path, params={"per_page": 1})
+            except SalesloftPermissionError:
+                missing.append(scope)
+            except SalesloftError as error:
+                return False, f"{connected}, but GET {path} failed: {error}"
+        if missing:
+            scopes = ", ".join(missing)
+            return False, f"{connected}, but the key or app lacks the scopes the operators need: {scopes}"
+        return True, connected
 
 
 def is_membership_of(record: Any, person_id: int, cadence_id: int) -> bool:

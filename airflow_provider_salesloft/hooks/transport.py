@@ -26,6 +26,7 @@ from airflow_provider_salesloft.hooks.answers import MAX_BODY_BYTES, Answer, err
 from airflow_provider_salesloft.hooks.auth import TokenSource
 from airflow_provider_salesloft.hooks.clock import ServerClock
 from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
+from airflow_provider_salesloft.hooks.scopes import probable_scope
 from airflow_provider_salesloft.hooks.settings import ConnectionSettings
 
 #: Largest page Salesloft serves.
@@ -261,8 +262,24 @@ class SalesloftTransport:
         return redact(text, self.token_source.secrets())
 
     def error_from(self, answer: Answer, method: str, path: str) -> SalesloftAPIError:
-        """The typed error for an error answer, with Salesloft's message (``error`` or ``errors``)."""
-        return error_from_answer(answer, method, path, self.redact)
+        """The typed error for an error answer, with Salesloft's message (``error`` or ``errors``), and for
+        403 and 404 what is probably wrong."""
+        error = error_from_answer(answer, method, path, self.redact)
+        hint = ""
+        if error.status_code == 403 and (scope := probable_scope(method, path)):
+            hint = f" (the connection's key or app probably lacks the scope {scope})"
+        elif error.status_code == 404 and (record := _record_named(path)):
+            hint = f": {record} not found or not visible to the connection's user"
+        if not hint:
+            return error
+        return type(error)(
+            error.status_code,
+            method,
+            path,
+            error.message + hint,
+            errors=error.errors,
+            retry_after=error.retry_after,
+        )
 
     def get_record(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """GET ``path`` and return its ``data`` object; a missing or non-object ``data`` is an error."""
@@ -275,8 +292,12 @@ class SalesloftTransport:
         *,
         per_page: int = MAX_PER_PAGE,
         cursor_field: str | None = None,
+        max_pages: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every record of a list endpoint, following ``metadata.paging.next_page``.
+
+        :param max_pages: read no more pages than this (a lookup that fits one page must not page through
+            everything should Salesloft ignore its filter).
 
         :param cursor_field: a timestamp field the endpoint filters with ``field[gte]`` and sorts by
             (``updated_at``). When given, records are read oldest first, and before a page would cost more
@@ -292,7 +313,9 @@ class SalesloftTransport:
         since: Any = None  # the listing's current lower bound, set when it restarts
         page: int | None = 1
         previous_ids: list[Any] = []
-        while page is not None:
+        pages_read = 0
+        while page is not None and (max_pages is None or pages_read < max_pages):
+            pages_read += 1
             query = {**base, "page": page}
             if since is not None:
                 query[f"{cursor_field}[gte]"] = since
@@ -327,6 +350,22 @@ class SalesloftTransport:
                 # progress: then more than 100 pages share one value, and only deep pages reach the rest).
                 page, since, ids = 1, cursor, []
             previous_ids = ids
+
+
+_RECORD_NAMES = {
+    "people": "person",
+    "cadences": "cadence",
+    "cadence_memberships": "membership",
+    "users": "user",
+}
+
+
+def _record_named(path: str) -> str | None:
+    """``/v2/cadences/99`` -> ``cadence 99``; None for paths that name no single record."""
+    parts = path.strip("/").split("/")
+    if len(parts) == 3 and parts[2].isdigit() and parts[1] in _RECORD_NAMES:
+        return f"{_RECORD_NAMES[parts[1]]} {parts[2]}"
+    return None
 
 
 def _records(answer: Any) -> list[dict[str, Any]]:

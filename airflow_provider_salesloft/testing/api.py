@@ -78,15 +78,17 @@ def page_cost(page: int) -> int:
     return 1
 
 
-def paged(items: list[Any], params: dict[str, Any]) -> dict[str, Any]:
-    """One page of ``items`` in Salesloft's list envelope (``per_page`` 1-100, default 25)."""
-    per_page = optional_int(params, "per_page") or 25
-    if not 1 <= per_page <= 100:
-        raise invalid("per_page", "must be between 1 and 100")
-    page = optional_int(params, "page") or 1
+def paged(items: list[Any], params: dict[str, Any], *, with_paging: bool = True) -> dict[str, Any]:
+    """One page of ``items`` in Salesloft's list envelope (``per_page`` 1-100, default 25: a value outside
+    is corrected silently, as Salesloft does); without ``metadata.paging`` when ``with_paging`` is False."""
+    per_page = optional_int_or_none(params, "per_page") or 25
+    per_page = min(max(per_page, 1), 100)
+    page = optional_int_or_none(params, "page") or 1
     start = (page - 1) * per_page
     chunk = items[start : start + per_page]
     has_next = start + per_page < len(items)
+    if not with_paging:
+        return {"data": chunk}
     return {
         "data": chunk,
         "metadata": {

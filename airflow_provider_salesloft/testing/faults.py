@@ -31,6 +31,11 @@ class Faults:
         membership (the person is on the cadence all the same).
     :param echo_authorization: error answers quote the request's ``Authorization`` header (a careless
         proxy), to check that no secret leaks from error texts.
+    :param add_state: ``current_state`` of a membership right after an add (``"staged"``, or ``"processing"``
+        as Salesloft may answer while it works).
+    :param omit_paging: list answers come without ``metadata.paging`` (seen in real answers).
+    :param max_url_bytes: longest request URL (path and query) accepted; longer ones are answered 414, as
+        many proxies do (0: no limit).
     """
 
     latency_ms: tuple[float, float] = (0.0, 0.0)
@@ -48,6 +53,9 @@ class Faults:
     date_header: str = "normal"
     malformed_add_share: float = 0.0
     echo_authorization: bool = False
+    add_state: str = "staged"
+    omit_paging: bool = False
+    max_url_bytes: int = 0
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply ``changes`` (field name -> value), refusing unknown names."""

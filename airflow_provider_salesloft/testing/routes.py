@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_salesloft.testing.api import not_found, paged
+from airflow_provider_salesloft.testing.api import not_found
+from airflow_provider_salesloft.testing.seeds import render_cadence
 
 if TYPE_CHECKING:
     from airflow_provider_salesloft.testing.simulator import SalesloftSimulator
@@ -24,6 +25,16 @@ class ApiRequest:
 
 
 Answer = tuple[int, Any]
+#: The scope each read needs (as Salesloft names them); writes carry no scope, only the user's permissions.
+SCOPES = {
+    "GET /v2/people": "people:read",
+    "GET /v2/people/:id": "people:read",
+    "GET /v2/cadences": "cadences:read",
+    "GET /v2/cadences/:id": "cadences:read",
+    "GET /v2/steps": "cadences:read",
+    "GET /v2/cadence_memberships": "cadences:read",
+    "GET /v2/cadence_memberships/:id": "cadences:read",
+}
 Handler = Callable[["SalesloftSimulator", ApiRequest], Answer]
 ROUTES: dict[str, Handler] = {}
 
@@ -71,7 +82,7 @@ def get_me(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 @route("POST /v2/cadence_memberships")
 def create_membership(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
     membership, changed = sim.state.add_to_cadence(
-        request.user_id, request.params, sim.faults.already_on_cadence
+        request.user_id, request.params, sim.faults.already_on_cadence, sim.faults.add_state
     )
     if changed:
         sim.stats.adds += 1
@@ -84,7 +95,7 @@ def create_membership(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 
 @route("GET /v2/cadence_memberships")
 def list_memberships(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
-    return 200, paged(sim.state.list_memberships(request.params), request.params)
+    return 200, sim.page(sim.state.list_memberships(request.params), request.params)
 
 
 @route("GET /v2/cadence_memberships/:id")
@@ -100,7 +111,7 @@ def delete_membership(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 
 @route("GET /v2/people")
 def list_people(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
-    return 200, paged(sim.state.find_people(request.params), request.params)
+    return 200, sim.page(sim.state.find_people(request.params), request.params)
 
 
 @route("GET /v2/people/:id")
@@ -110,7 +121,8 @@ def get_person(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 
 @route("GET /v2/cadences")
 def list_cadences(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
-    return 200, paged(sim.state.list_cadences(request.params), request.params)
+    cadences = [render_cadence(cadence) for cadence in sim.state.list_cadences(request.params)]
+    return 200, sim.page(cadences, request.params)
 
 
 @route("GET /v2/cadences/:id")
@@ -120,9 +132,9 @@ def get_cadence(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 
 @route("GET /v2/steps")
 def list_steps(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
-    return 200, paged(sim.state.list_steps(request.params), request.params)
+    return 200, sim.page(sim.state.list_steps(request.params), request.params)
 
 
 @route("GET /v2/users")
 def list_users(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
-    return 200, paged(list(sim.state.users.values()), request.params)
+    return 200, sim.page(list(sim.state.users.values()), request.params)

@@ -202,8 +202,12 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         if sim.fault_happens("drop_share", "dropped"):
             self._drop()
             return
+        if sim.faults.max_url_bytes and len(self.path) > sim.faults.max_url_bytes:  # a proxy refuses it
+            self._send(414, b"<html><body>414 Request-URI Too Large</body></html>", content_type="text/html")
+            return
         try:
             user_id = sim.authenticate(self.headers.get("Authorization"))
+            sim.check_scope(self.headers.get("Authorization"), f"{method} {route_of(path)}")
         except ApiError as error:
             self._send(error.status, self._error_body(error))
             return

@@ -24,10 +24,11 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from airflow_provider_salesloft.testing.api import DEEP_PAGE_COSTS, ApiError
+from airflow_provider_salesloft.testing.api import DEEP_PAGE_COSTS, ApiError, paged
 from airflow_provider_salesloft.testing.faults import Dice, Faults, Stats
 from airflow_provider_salesloft.testing.oauth import DEFAULT_API_KEY, OAuthServer
 from airflow_provider_salesloft.testing.rate_limit import TeamRateLimit
+from airflow_provider_salesloft.testing.routes import SCOPES
 from airflow_provider_salesloft.testing.server import SimulatorServer
 from airflow_provider_salesloft.testing.state import ALREADY_ON_CADENCE_MESSAGE, SalesloftState
 
@@ -53,6 +54,13 @@ class SalesloftSimulator:
     :param oauth_clients: ``client_id -> client_secret`` of OAuth apps the token endpoint knows.
     :param host: address to bind (loopback by default).
     :param allow_non_loopback: allow ``host`` beyond loopback (the admin endpoints have no auth).
+    :param scopes: API key -> the scopes it carries (keys not listed, and OAuth tokens, carry every scope);
+        a read without its scope is answered 403.
+    :param email_lookup: what ``GET /v2/people?email_addresses[]=`` matches: ``"primary"`` (the
+        ``email_address`` only) or ``"all"`` (personal and secondary addresses too); Salesloft documents
+        neither.
+    :param intentional_duplicates: the team allows several people with one email (seeded people include
+        two such).
     :param faults: keyword arguments for :class:`Faults`.
 
     >>> with SalesloftSimulator() as sim:
@@ -69,6 +77,9 @@ class SalesloftSimulator:
         oauth_clients: dict[str, str] | None = None,
         host: str = "127.0.0.1",
         allow_non_loopback: bool = False,
+        scopes: dict[str, tuple[str, ...]] | None = None,
+        email_lookup: str = "primary",
+        intentional_duplicates: bool = True,
         **faults: Any,
     ) -> None:
         if not allow_non_loopback and not _is_loopback_address(host):
@@ -78,7 +89,12 @@ class SalesloftSimulator:
             )
         self.faults = Faults()
         self.faults.update(faults)
-        self.state = SalesloftState(people=people)
+        if email_lookup not in ("primary", "all"):
+            raise ValueError("email_lookup must be 'primary' or 'all'")
+        self.state = SalesloftState(
+            people=people, intentional_duplicates=intentional_duplicates, email_lookup=email_lookup
+        )
+        self.scopes = {key: set(granted) for key, granted in (scopes or {}).items()}
         self.stats = Stats()
         self.oauth = OAuthServer(api_keys, dict(oauth_clients or {}), self.state.lock)
         self.dice = Dice(seed)
@@ -203,6 +219,13 @@ class SalesloftSimulator:
                 self.stats.unauthorized += 1
             raise
 
+    def check_scope(self, header: str | None, route: str) -> None:
+        """Raise 403 when the API key in ``header`` lacks the scope ``route`` needs."""
+        needed = SCOPES.get(route)
+        token = (header or "").removeprefix("Bearer ").strip()
+        if needed and token in self.scopes and needed not in self.scopes[token]:
+            raise ApiError(403, {"error": "You do not have access to this resource"})
+
     def issue_token(self, params: dict[str, Any]) -> dict[str, Any]:
         """The OAuth token endpoint (``refresh_token`` and ``client_credentials`` grants)."""
         answer = self.oauth.issue_token(params, self.faults.token_lifetime_s)
@@ -240,6 +263,10 @@ class SalesloftSimulator:
         with self.state.lock:
             setattr(self.stats, counter, getattr(self.stats, counter) + 1)
         return True
+
+    def page(self, items: list[Any], params: dict[str, Any]) -> dict[str, Any]:
+        """One page of a list answer, with or without ``metadata.paging`` as the faults say."""
+        return paged(items, params, with_paging=not self.faults.omit_paging)
 
     def roll(self, share: float) -> bool:
         """Deterministic dice: True with probability ``share``."""

@@ -3,10 +3,12 @@ the rules that change them."""
 
 from __future__ import annotations
 
+import copy
 import threading
 from datetime import datetime, timezone
 from typing import Any
 
+from airflow_provider_salesloft.testing import seeds
 from airflow_provider_salesloft.testing.api import (
     ApiError,
     as_list,
@@ -18,6 +20,8 @@ from airflow_provider_salesloft.testing.api import (
 )
 
 ALREADY_ON_CADENCE_MESSAGE = "is already on this cadence"
+DO_NOT_CONTACT_MESSAGE = "is marked do not contact and cannot be added to a cadence"
+EMAIL_FIELDS = ("email_address", "personal_email_address", "secondary_email_address")
 
 
 def now_iso() -> str:
@@ -28,52 +32,15 @@ def now_iso() -> str:
 class SalesloftState:
     """The records of one simulated Salesloft team, and the rules that change them."""
 
-    def __init__(self, people: int = 200) -> None:
+    def __init__(
+        self, people: int = 200, *, intentional_duplicates: bool = True, email_lookup: str = "primary"
+    ) -> None:
         self.lock = threading.RLock()
-        self.users = {
-            1: {
-                "id": 1,
-                "name": "Ada Admin",
-                "first_name": "Ada",
-                "last_name": "Admin",
-                "email": "ada@example.com",
-                "team_admin": True,
-            },
-            2: {
-                "id": 2,
-                "name": "Bo Rep",
-                "first_name": "Bo",
-                "last_name": "Rep",
-                "email": "bo@example.com",
-                "team_admin": False,
-            },
-            3: {
-                "id": 3,
-                "name": "Cy Rep",
-                "first_name": "Cy",
-                "last_name": "Rep",
-                "email": "cy@example.com",
-                "team_admin": False,
-            },
-        }
-        self.cadences = {
-            10: {"id": 10, "name": "Inbound Leads", "team_cadence": True, "owner_id": 1},
-            11: {"id": 11, "name": "Outbound Q4", "team_cadence": True, "owner_id": 1},
-            12: {"id": 12, "name": "Bo's Personal", "team_cadence": False, "owner_id": 2},
-            13: {
-                "id": 13,
-                "name": "Archived Campaign",
-                "team_cadence": True,
-                "owner_id": 1,
-                "archived": True,
-            },
-        }
-        self.steps = {
-            100: {"id": 100, "cadence_id": 10, "step_number": 1},
-            101: {"id": 101, "cadence_id": 10, "step_number": 2},
-            110: {"id": 110, "cadence_id": 11, "step_number": 1},
-            120: {"id": 120, "cadence_id": 12, "step_number": 1},
-        }
+        self.intentional_duplicates = intentional_duplicates
+        self.email_lookup = email_lookup  # "primary": the filter matches email_address only; "all": any
+        self.users = copy.deepcopy(seeds.USERS)
+        self.cadences = copy.deepcopy(seeds.CADENCES)
+        self.steps = copy.deepcopy(seeds.STEPS)
         self.tasks: dict[int, dict[str, Any]] = {
             900 + n: {"id": 900 + n, "state": "scheduled", "user_id": 1} for n in range(50)
         }
@@ -81,22 +48,36 @@ class SalesloftState:
         self.people_by_email: dict[str, int] = {}
         for n in range(1, people + 1):
             self.add_person(1000 + n, f"person{n}@example.com")
+        for special in seeds.SPECIAL_PEOPLE:
+            fields = {key: value for key, value in special.items() if key not in ("id", "email_address")}
+            self.add_person(special["id"], special["email_address"], **fields)
         self.memberships: dict[int, dict[str, Any]] = {}
         self.membership_by_pair: dict[tuple[int, int], int] = {}
         self._next_membership_id = 50_000
 
-    def add_person(self, person_id: int, email_address: str) -> dict[str, Any]:
-        """Create a person (tests and seeds)."""
+    def add_person(self, person_id: int, email_address: str, **fields: Any) -> dict[str, Any]:
+        """Create a person (tests and seeds), shaped as Salesloft returns people."""
+        now = now_iso()
         person = {
             "id": person_id,
-            "email_address": email_address,
+            "created_at": now,
+            "updated_at": now,
             "first_name": "Test",
             "last_name": f"Person {person_id}",
-            "created_at": now_iso(),
-            "updated_at": now_iso(),
+            "display_name": f"Test Person {person_id}",
+            "email_address": email_address,
+            "personal_email_address": None,
+            "secondary_email_address": None,
+            "do_not_contact": False,
+            "contact_restrictions": [],
+            "crm_id": None,
+            "account": None,
+            "owner": href("users", 1),
+            "custom_fields": {},
+            **fields,
         }
         self.people[person_id] = person
-        self.people_by_email[email_address.lower()] = person_id
+        self.people_by_email.setdefault(email_address.lower(), person_id)
         return person
 
     # -- memberships -------------------------------------------------------------------------------------
@@ -118,7 +99,7 @@ class SalesloftState:
         }
 
     def add_to_cadence(
-        self, me: int, params: dict[str, Any], already_answer: str
+        self, me: int, params: dict[str, Any], already_answer: str, new_state: str = "staged"
     ) -> tuple[dict[str, Any], bool]:
         """Apply POST /v2/cadence_memberships; return (rendered membership, created-or-readded)."""
         person_id = required_int(params, "person_id")
@@ -133,6 +114,8 @@ class SalesloftState:
             raise not_found()
         if cadence.get("archived"):
             raise invalid("cadence_id", "cadence is archived and cannot have people added")
+        if self.people[person_id].get("do_not_contact"):
+            raise invalid("person_id", DO_NOT_CONTACT_MESSAGE)
         if user_id != me and not cadence["team_cadence"] and cadence["owner_id"] != user_id:
             raise ApiError(
                 403,
@@ -157,7 +140,7 @@ class SalesloftState:
                 added_at=now,
                 updated_at=now,
                 currently_on_cadence=True,
-                current_state="staged",
+                current_state=new_state,
                 user_id=user_id,
             )
             membership = existing
@@ -172,7 +155,7 @@ class SalesloftState:
                 "created_at": now,
                 "updated_at": now,
                 "currently_on_cadence": True,
-                "current_state": "staged",
+                "current_state": new_state,
             }
             self.memberships[membership["id"]] = membership
             self.membership_by_pair[key] = membership["id"]
@@ -220,7 +203,8 @@ class SalesloftState:
         emails = params.get("email_addresses[]")
         if emails:
             wanted = {str(e).strip().lower() for e in as_list(emails)}
-            people = [p for p in people if p["email_address"].lower() in wanted]
+            fields = EMAIL_FIELDS if self.email_lookup == "all" else EMAIL_FIELDS[:1]
+            people = [p for p in people if any(str(p.get(f) or "").lower() in wanted for f in fields)]
         ids = params.get("ids[]")
         if ids:
             wanted_ids = {int(i) for i in as_list(ids) if str(i).isdigit()}
@@ -228,7 +212,9 @@ class SalesloftState:
         return sorted(people, key=lambda p: p["id"])
 
     def list_cadences(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Filter cadences as GET /v2/cadences does (``name[]``, ``team_cadence``); archived ones hidden."""
+        """Filter cadences as GET /v2/cadences does (``name[]``, ``team_cadence``); archived ones hidden.
+
+        Returns the internal records (render them with :func:`seeds.render_cadence`)."""
         cadences = [c for c in self.cadences.values() if not c.get("archived")]
         names = params.get("name[]")
         if names:
@@ -256,7 +242,9 @@ class SalesloftState:
         found = table.get(ident)
         if found is None:
             raise not_found()
-        return self.render_membership(found) if kind == "cadence_memberships" else found
+        if kind == "cadence_memberships":
+            return self.render_membership(found)
+        return seeds.render_cadence(found) if kind == "cadences" else found
 
     def clear_memberships(self) -> None:
         """Take everyone off every cadence and forget the memberships."""

@@ -58,3 +58,27 @@ with DAG(
         report_path="{{ dag_run.conf.get('report') or '' }}",
     )
     record(rows_sync.output)
+
+
+def make_rows_dag(dag_id: str, **options: Any) -> DAG:
+    """Rows from ``dag_run.conf["rows"]`` synced onto cadence 11 with ``options``."""
+    with DAG(dag_id=dag_id, schedule=None, start_date=datetime(2025, 1, 1), catchup=False) as dag:
+
+        @task
+        def pick() -> list[dict[str, Any]]:
+            return get_current_context()["dag_run"].conf["rows"]  # type: ignore[no-any-return]
+
+        sync = SyncCadenceMembershipsOperator(
+            task_id="sync",
+            retries=0,
+            rows=pick(),
+            cadence_id=11,
+            report_path="{{ dag_run.conf.get('report') or '' }}",
+            **options,
+        )
+        record(sync.output)
+    return dag
+
+
+strict_rows_dag = make_rows_dag("salesloft_test_sync_rows_strict")  # max_failed_rows=0
+newest_rows_dag = make_rows_dag("salesloft_test_sync_rows_newest", on_duplicate_email="most_recently_updated")

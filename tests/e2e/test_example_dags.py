@@ -54,7 +54,9 @@ def test_example_sync_dag_runs(
     on_cadences = len(sim.memberships_on(10)) + len(sim.memberships_on(11))
     out = capsys.readouterr().out
     assert f"'added': {on_cadences}" in out
-    assert "'rows': 194" in out
+    assert "'rows': 198" in out
     assert "'person_not_found': 8" in out
     assert "'duplicates': 4" in out
     assert "'invalid': 2" in out
+    assert "'do_not_contact': 3" in out  # the sample data holds real data's opt-outs ...
+    assert "'ambiguous_email': 1" in out  # ... and an email two people share

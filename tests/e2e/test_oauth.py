@@ -148,7 +148,7 @@ def test_revoked_refresh_token_fails_clearly(
     with pytest.raises(SalesloftOAuthError) as info:
         SalesloftHook(salesloft_conn_id="sl_revoked").get_me()
     assert info.value.error == "invalid_grant"
-    assert "salesloft_oauth__sl_revoked" in str(info.value)
+    assert "salesloft_oauth_token__sl_revoked" in str(info.value)  # the store to delete, by its name
     assert "rt-never-issued-0000" not in str(info.value)
 
 

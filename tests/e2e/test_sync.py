@@ -20,11 +20,16 @@ pytestmark = [
     ),
 ]
 
-KNOWN, ALREADY_ON, UNKNOWN, DUPLICATES, INVALID = 890, 40, 50, 40, 20
+KNOWN, ALREADY_ON, UNKNOWN, DUPLICATES, INVALID = 890, 40, 45, 40, 20
+#: Real data: seeded do-not-contact people (one restricted on every channel), and two people sharing an email.
+DO_NOT_CONTACT = ["optout1@example.com", "OPTOUT2@example.com", "unreachable@example.com"]
+AMBIGUOUS = ["shared@example.com", "SHARED@EXAMPLE.COM"]
+LONG_UNKNOWN = 20  # of the unknown emails, this many are ~200 characters long (URL length)
 
 
 def make_leads(path: Path) -> dict[str, int]:
-    """1,000 rows: known (mixed-case emails and person ids), unknown, duplicate and invalid; return counts."""
+    """1,000 rows: known (mixed-case emails and person ids), unknown (some very long), do-not-contact,
+    duplicate emails, repeated, and invalid (non-emails included); return counts."""
     rows: list[tuple[Any, ...]] = []
     for n in range(1, KNOWN + 1):
         if n % 5 == 0:
@@ -32,7 +37,9 @@ def make_leads(path: Path) -> dict[str, int]:
         else:
             email = f"person{n}@example.com"
             rows.append((email.upper() if n % 3 == 0 else email, None, None))
-    rows += [(f"nobody{n}@example.org", None, None) for n in range(UNKNOWN)]
+    rows += [(f"nobody{n}@example.org", None, None) for n in range(UNKNOWN - LONG_UNKNOWN)]
+    rows += [(f"{'long-' * 38}{n}@example.org", None, None) for n in range(LONG_UNKNOWN)]
+    rows += [(email, None, None) for email in DO_NOT_CONTACT + AMBIGUOUS]
     rows += [rows[n * 7] for n in range(DUPLICATES)]
     invalid = [
         (None, None, None),
@@ -40,6 +47,8 @@ def make_leads(path: Path) -> dict[str, int]:
         (None, "abc", None),
         (None, -3, None),
         ("person5@example.com", None, "x"),
+        ("_is_null", None, None),  # a filter keyword, never an address
+        ("not-an-email", None, None),
     ]
     rows += [invalid[n % len(invalid)] for n in range(INVALID)]
     assert len(rows) == 1000
@@ -91,6 +100,8 @@ def test_sql_sync_accounts_for_every_row(
         "duplicates": DUPLICATES,
         "invalid": INVALID,
         "failed": 0,
+        "do_not_contact": len(DO_NOT_CONTACT),
+        "ambiguous_email": len(AMBIGUOUS),
     }
     assert sorted(salesloft_simulator.memberships_on(10)) == [1000 + n for n in range(1, KNOWN + 1)]
     assert salesloft_simulator.stats.adds == KNOWN - ALREADY_ON  # nobody added twice
@@ -98,7 +109,10 @@ def test_sql_sync_accounts_for_every_row(
     assert posts == KNOWN - ALREADY_ON  # no POST for people already on, unknown, duplicated or invalid
     assert summary["api_calls"] == salesloft_simulator.stats.calls
     assert summary["api_calls"] / summary["added"] <= 1.02
-    assert salesloft_simulator.stats.calls_by_route["GET /v2/people"] <= 10  # 100 emails a call
+    # 100 emails or ids a call (ids: to know do-not-contact people before writing), per chunk of 250 rows
+    assert salesloft_simulator.stats.calls_by_route["GET /v2/people"] <= 14
+    assert {line["outcome"] for line in summary["samples"]["do_not_contact"]} == {"do_not_contact"}
+    assert "2 people have this email (9005, 9006)" in summary["samples"]["ambiguous_email"][0]["reason"]
     assert len(summary["failures"]) == INVALID
     assert all(f["reason"] for f in summary["failures"])
     assert summary["dry_run"] is False

@@ -13,6 +13,13 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftValidationError,
 )
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+from airflow_provider_salesloft.operators.sync.people import (
+    PeopleLookup,
+    Person,
+    newest,
+    restriction_note,
+    unreachable_reason,
+)
 from airflow_provider_salesloft.operators.sync.report import SyncReport
 from airflow_provider_salesloft.operators.sync.rows import Outcome, PlannedRow, RowOutcome, parse_row
 
@@ -44,6 +51,8 @@ class SyncRun:
     :param defaults: the operator's ``cadence_id``, ``user_id`` and ``step_id``.
     :param dry_run: plan only: no writes.
     :param concurrency: adds in flight at once.
+    :param on_duplicate_email: ``"skip"`` rows whose email several people share, or add the
+        ``"most_recently_updated"`` of them (unless one of them is already on the cadence).
     """
 
     def __init__(
@@ -53,6 +62,7 @@ class SyncRun:
         defaults: Mapping[str, int | None],
         dry_run: bool,
         concurrency: int,
+        on_duplicate_email: str = "skip",
     ) -> None:
         self.hook = hook
         self.report = report
@@ -63,6 +73,9 @@ class SyncRun:
         self.members: dict[int, set[int]] = {}  # cadence -> people on it (listed once per cadence)
         self.missing_cadences: dict[int, str] = {}  # cadence -> why it cannot be used
         self._visible_users: set[int] | None = None  # listed once, only if a 404 needs explaining
+        self.people = PeopleLookup(hook)
+        self.on_duplicate_email = on_duplicate_email
+        self.duplicate_emails_resolved = 0
         self._lookup_lock = threading.Lock()
 
     def run(self, numbered_chunks: Iterable[list[tuple[int, Any]]]) -> None:
@@ -81,38 +94,59 @@ class SyncRun:
 
     # -- planning ----------------------------------------------------------------------------------------
     def plan(self, rows: list[PlannedRow]) -> list[PlannedRow]:
-        """Resolve emails, drop repeats, skip people already on their cadence: return the rows to add."""
-        self._resolve_emails([row for row in rows if row.person_id is None])
+        """Find who each row names, drop repeats, skip who cannot or need not be added: return the rows to
+        add (every other row's outcome is recorded)."""
+        by_email = self.people.by_email(row.email for row in rows if row.person_id is None and row.email)
+        by_id = self.people.by_id(row.person_id for row in rows if row.person_id is not None)
         to_add: list[PlannedRow] = []
         for row in rows:
-            if row.person_id is None:
-                self.report.record(
-                    row.outcome(Outcome.PERSON_NOT_FOUND, reason="no Salesloft person has this email")
-                )
-                continue
-            pair = (row.person_id, row.cadence_id)
-            if pair in self.seen_pairs:
-                self.report.record(row.outcome(Outcome.DUPLICATES))
-                continue
-            self.seen_pairs.add(pair)
-            problem = self._cadence_problem(row.cadence_id)
-            if problem is not None:
-                self.report.record(row.outcome(Outcome.FAILED, reason=problem))
-            elif row.person_id in self._members(row.cadence_id):
-                self.report.record(row.outcome(Outcome.ALREADY_ON_CADENCE))
+            if row.person_id is not None:
+                person = by_id.get(row.person_id)
+                candidates = [person] if person is not None else []
             else:
+                candidates = by_email.get(str(row.email).lower(), [])
+            outcome = self._decide(row, candidates)
+            if outcome is None:
                 to_add.append(row)
+            else:
+                self.report.record(outcome)
         return to_add
 
-    def _resolve_emails(self, rows: list[PlannedRow]) -> None:
-        emails = list(dict.fromkeys(row.email.lower() for row in rows if row.email))
-        found: dict[str, int] = {}
-        for person in self.hook.find_people_by_email(emails):  # 100 emails a call
-            address = str(person.get("email_address") or "").lower()
-            if address and address not in found:
-                found[address] = int(person["id"])
-        for row in rows:
-            row.person_id = found.get(row.email.lower()) if row.email else None
+    def _decide(self, row: PlannedRow, candidates: list[Person]) -> RowOutcome | None:
+        """The outcome of a row that needs no write, or None when its person should be added."""
+        hidden = "not found or not visible to the connection's user"
+        if not candidates:
+            by_id = row.person_id is not None
+            reason = f"person {row.person_id} {hidden}" if by_id else "no Salesloft person has this email"
+            return row.outcome(Outcome.PERSON_NOT_FOUND, reason=reason)
+        person = candidates[0]
+        if len(candidates) > 1:
+            ids = ", ".join(str(candidate.get("id")) for candidate in candidates)
+            if self.on_duplicate_email == "skip":
+                return row.outcome(
+                    Outcome.AMBIGUOUS_EMAIL,
+                    reason=f"{len(candidates)} people have this email ({ids}); on_duplicate_email='skip'",
+                )
+            problem = self._cadence_problem(row.cadence_id)
+            on = [c for c in candidates if problem is None and int(c["id"]) in self._members(row.cadence_id)]
+            person = on[0] if on else newest(candidates)
+            self.duplicate_emails_resolved += 1
+            row.note = f"{len(candidates)} people have this email ({ids}): chose {person.get('id')}"
+        row.person_id = int(person["id"])
+        pair = (row.person_id, row.cadence_id)
+        if pair in self.seen_pairs:
+            return row.outcome(Outcome.DUPLICATES)
+        self.seen_pairs.add(pair)
+        unreachable = unreachable_reason(person)
+        if unreachable is not None:
+            return row.outcome(Outcome.DO_NOT_CONTACT, reason=unreachable)
+        row.note = "; ".join(filter(None, (row.note, restriction_note(person)))) or None
+        problem = self._cadence_problem(row.cadence_id)
+        if problem is not None:
+            return row.outcome(Outcome.FAILED, reason=problem)
+        if row.person_id in self._members(row.cadence_id):
+            return row.outcome(Outcome.ALREADY_ON_CADENCE, reason=row.note)
+        return None
 
     def _cadence_problem(self, cadence_id: int) -> str | None:
         if cadence_id not in self.missing_cadences and cadence_id not in self.members:
@@ -139,7 +173,8 @@ class SyncRun:
     def _apply(self, pool: ThreadPoolExecutor, rows: list[PlannedRow]) -> None:
         if self.dry_run:
             for row in rows:
-                self.report.record(row.outcome(Outcome.ADDED, reason="dry run: would be added"))
+                note = f"; {row.note}" if row.note else ""
+                self.report.record(row.outcome(Outcome.ADDED, reason=f"dry run: would be added{note}"))
             return
         pending: set[Future[RowOutcome]] = set()
         for row in rows:
@@ -171,7 +206,7 @@ class SyncRun:
                 row.person_id, row.cadence_id, user_id=row.user_id, step_id=row.step_id
             )
             outcome = Outcome.ADDED if added_now else Outcome.ALREADY_ON_CADENCE
-            return row.outcome(outcome, membership.get("id"))
+            return row.outcome(outcome, membership.get("id"), reason=row.note)
         except SalesloftValidationError as error:
             return row.outcome(Outcome.FAILED, reason=error_reason(error))
         except SalesloftNotFoundError as error:

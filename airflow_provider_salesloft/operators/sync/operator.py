@@ -20,6 +20,7 @@ from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
 from airflow_provider_salesloft.operators.sync.engine import SyncRun, chunks
 from airflow_provider_salesloft.operators.sync.report import SyncReport
 from airflow_provider_salesloft.validation import (
+    check_choice,
     check_int_range,
     check_rate_limit_share,
     coerce_optional_id,
@@ -27,6 +28,9 @@ from airflow_provider_salesloft.validation import (
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
+
+#: What to do with a row whose email several people share (teams may allow duplicates by email).
+DUPLICATE_EMAIL_RULES = ("skip", "most_recently_updated")
 
 
 class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
@@ -38,9 +42,12 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
     ``step_id`` are defaults for rows that lack them.
 
     Every row lands in exactly one outcome: ``added``, ``already_on_cadence``, ``person_not_found``,
-    ``duplicates`` (a repeated (person, cadence) pair), ``invalid`` (no usable person or bad ids), or
-    ``failed`` (Salesloft refused, or kept failing). XCom ``return_value`` is a summary with the counts, the
-    first 100 failed/invalid rows and their reasons, ``dry_run``, ``api_calls`` and ``elapsed_s``.
+    ``duplicates`` (a repeated (person, cadence) pair), ``invalid`` (no usable person, bad ids, an email that
+    is no address), ``do_not_contact`` (marked so, or restricted on every channel: never sent),
+    ``ambiguous_email`` (several people share the email, with ``on_duplicate_email="skip"``), or ``failed``
+    (Salesloft refused, or kept failing). Only ``failed`` and ``invalid`` count against ``max_failed_rows``.
+    XCom ``return_value`` is a summary with the counts, the first 100 failed/invalid rows, ``samples`` of
+    every other outcome but success, ``dry_run``, ``api_calls`` and ``elapsed_s``.
 
     :param rows: rows to sync (templated).
     :param sql: a query whose columns are the row keys (templated).
@@ -57,6 +64,9 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
     :param chunk_size: rows planned and written per round (and fetched per SQL round trip).
     :param report_path: optional local or object-storage path (``s3://...``) for a JSON-lines report with
         one line per row (templated).
+    :param on_duplicate_email: for a row whose email several people share: ``"skip"`` (outcome
+        ``ambiguous_email``) or ``"most_recently_updated"`` (that one is added, unless one of them is on
+        the cadence already; counted in the summary's ``duplicate_emails_resolved``).
     :param salesloft_conn_id: the Salesloft connection (templated).
     """
 
@@ -86,6 +96,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         max_concurrency: int = 8,
         chunk_size: int = 1000,
         report_path: str | None = None,
+        on_duplicate_email: str = "skip",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -97,6 +108,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         check_int_range("max_concurrency", max_concurrency, 1, 64)
         check_int_range("chunk_size", chunk_size, 1)
         check_int_range("max_failed_rows", max_failed_rows, 0)
+        check_choice("on_duplicate_email", on_duplicate_email, DUPLICATE_EMAIL_RULES)
         self.rows = rows
         self.sql = sql
         self.sql_conn_id = sql_conn_id
@@ -109,6 +121,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         self.max_concurrency = max_concurrency
         self.chunk_size = chunk_size
         self.report_path = report_path
+        self.on_duplicate_email = on_duplicate_email
 
     def hook_kwargs(self) -> dict[str, Any]:
         """The hook's pool sized for ``max_concurrency``, paced to ``rate_limit_share``."""
@@ -125,15 +138,17 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         rows, total = self._input_rows()
         with self._report_stream() as stream:
             report = SyncReport(self.log, total, stream)
-            SyncRun(self.hook, report, defaults, self.is_dry_run, self.max_concurrency).run(
-                chunks(rows, self.chunk_size)
+            run = SyncRun(
+                self.hook, report, defaults, self.is_dry_run, self.max_concurrency, self.on_duplicate_email
             )
+            run.run(chunks(rows, self.chunk_size))
         report.maybe_log_progress(self.hook.pacer.stats.requests, force=True)
         summary = report.summary(
             dry_run=self.is_dry_run,
             api_calls=self.hook.pacer.stats.requests,
             rate_limited=self.hook.pacer.stats.rate_limited,
             elapsed_s=round(report.elapsed(), 3),
+            duplicate_emails_resolved=run.duplicate_emails_resolved,
         )
         if defaults["cadence_id"] is not None:
             self.publish_cadence_url(context, defaults["cadence_id"])

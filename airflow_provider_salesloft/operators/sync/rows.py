@@ -20,6 +20,8 @@ class Outcome(str, Enum):
     DUPLICATES = "duplicates"
     INVALID = "invalid"
     FAILED = "failed"
+    DO_NOT_CONTACT = "do_not_contact"
+    AMBIGUOUS_EMAIL = "ambiguous_email"
 
     def __str__(self) -> str:
         return str(self.value)
@@ -33,7 +35,14 @@ OUTCOMES: tuple[str, ...] = tuple(outcome.value for outcome in Outcome)
 #: Outcomes that count against ``max_failed_rows``.
 FAILING_OUTCOMES = (Outcome.FAILED, Outcome.INVALID)
 #: Outcomes whose first rows the summary shows under ``samples``.
-SAMPLED_OUTCOMES = (Outcome.PERSON_NOT_FOUND, Outcome.DUPLICATES, Outcome.INVALID, Outcome.FAILED)
+SAMPLED_OUTCOMES = (
+    Outcome.PERSON_NOT_FOUND,
+    Outcome.DUPLICATES,
+    Outcome.INVALID,
+    Outcome.FAILED,
+    Outcome.DO_NOT_CONTACT,
+    Outcome.AMBIGUOUS_EMAIL,
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,7 @@ class PlannedRow:
     cadence_id: int
     user_id: int | None
     step_id: int | None
+    note: str | None = None  # for the report line when added: restrictions, which duplicate was chosen
 
     def outcome(
         self, kind: Outcome, membership_id: int | None = None, reason: str | None = None
@@ -82,14 +92,15 @@ def parse_row(index: int, row: Any, defaults: Mapping[str, int | None]) -> Plann
     """
     if not isinstance(row, Mapping):
         return RowOutcome(index, Outcome.INVALID, reason=f"row is not a mapping: {type(row).__name__}")
-    email = row.get("email")
-    email = email.strip() if isinstance(email, str) and email.strip() else None
+    email, email_problem = normalize_email(row.get("email"))
     try:
         ids = {name: coerce_optional_id(name, blank_to_none(row.get(name))) for name in _ID_COLUMNS}
     except SalesloftInvalidArgumentError as error:
         return RowOutcome(index, Outcome.INVALID, email=email, reason=str(error))
     person_id = ids["person_id"]
     cadence_id = ids["cadence_id"] or defaults["cadence_id"]
+    if person_id is None and email_problem is not None:
+        return RowOutcome(index, Outcome.INVALID, reason=email_problem)
     if person_id is None and email is None:
         return RowOutcome(index, Outcome.INVALID, reason="row has neither person_id nor email")
     if cadence_id is None:
@@ -111,6 +122,30 @@ def parse_row(index: int, row: Any, defaults: Mapping[str, int | None]) -> Plann
 
 
 _ID_COLUMNS = ("person_id", "cadence_id", "user_id", "step_id")
+#: Longest email address (RFC 5321).
+MAX_EMAIL_CHARS = 254
+
+
+def normalize_email(value: Any) -> tuple[str | None, str | None]:
+    """A row's email, trimmed: ``(email, None)``; ``(None, None)`` when absent or blank; ``(None, problem)``
+    for a value that is no address (it is never sent: ``_is_null``, for one, is a filter keyword)."""
+    value = blank_to_none(value)
+    if value is None:
+        return None, None
+    if not isinstance(value, str):
+        return None, f"email must be text, got {type(value).__name__}"
+    text = value.strip()
+    local, at, domain = text.rpartition("@")
+    if (
+        not at
+        or not local
+        or "." not in domain
+        or len(text) > MAX_EMAIL_CHARS
+        or any(char.isspace() or not char.isprintable() for char in text)
+        or text.lower() == "_is_null"
+    ):
+        return None, f"email is not an address: {text[:80]!r}"
+    return text, None
 
 
 def blank_to_none(value: Any) -> Any:

@@ -17,7 +17,7 @@ class MemoryStore:
     def __init__(self, tokens: StoredToken | None = None) -> None:
         self.tokens = tokens
         self.saves = 0
-        self.key = "salesloft_oauth__test"
+        self.key = "salesloft_oauth_token__test"
 
     def load(self) -> StoredToken | None:
         return self.tokens

@@ -34,7 +34,15 @@ class MemoryHook:
 
     def find_people_by_email(self, emails: Iterable[str]) -> list[dict[str, Any]]:
         self.calls["find_people_by_email"] += 1
-        return [{"id": int(e[1:].split("@")[0]), "email_address": e} for e in emails if e.startswith("p")]
+        return [self.person(int(e[1:].split("@")[0])) for e in emails if e.lower().startswith("p")]
+
+    def get_people(self, ids: Iterable[int]) -> list[dict[str, Any]]:
+        self.calls["get_people"] += 1
+        return [self.person(ident) for ident in ids if ident < 10]
+
+    @staticmethod
+    def person(ident: int) -> dict[str, Any]:
+        return {"id": ident, "email_address": f"p{ident}@x.co", "do_not_contact": ident == 9}
 
     def get_cadence(self, cadence_id: int) -> dict[str, Any]:
         self.calls["get_cadence"] += 1
@@ -74,14 +82,22 @@ def test_every_row_gets_one_outcome_and_the_plan_reads_once() -> None:
     ]
     report, hook = sync(rows)
 
-    assert dict(report.counts) == dict(zip(OUTCOMES, (2, 1, 1, 1, 1, 1), strict=True))
+    assert dict(report.counts) == dict(zip(OUTCOMES, (2, 1, 1, 1, 1, 1, 0, 0), strict=True))
     assert report.rows == len(rows)
     assert [f["outcome"] for f in report.failures] == ["invalid", "failed"]
     assert "cadence 99 not found or not visible" in report.failures[1]["reason"]
     assert hook.calls["ensure_cadence_membership"] == 2
     assert hook.calls["iter_cadence_memberships"] == 1  # cadence 10 listed once for all chunks
-    assert hook.calls["find_people_by_email"] == 3  # one lookup per chunk of 3 rows
+    assert hook.calls["find_people_by_email"] == 2  # one lookup per chunk of 3 rows that has emails
+    assert hook.calls["get_people"] == 2  # and one per chunk that has ids
     assert hook.calls["get_cadence"] == 2  # 10 and 99, each once
+
+
+def test_do_not_contact_people_are_never_sent() -> None:
+    report, hook = sync([{"person_id": 9}, {"email": "P9@x.co"}, {"person_id": 5}])
+    assert (report.counts["do_not_contact"], report.counts["duplicates"], report.counts["added"]) == (1, 1, 1)
+    assert hook.calls["ensure_cadence_membership"] == 1
+    assert report.failing_rows() == 0
 
 
 def test_dry_run_plans_without_writing() -> None:

@@ -14,7 +14,16 @@ DEFAULTS = {"cadence_id": 10, "user_id": None, "step_id": None}
 
 
 def test_outcome_names_are_the_summary_keys() -> None:
-    assert OUTCOMES == ("added", "already_on_cadence", "person_not_found", "duplicates", "invalid", "failed")
+    assert OUTCOMES == (
+        "added",
+        "already_on_cadence",
+        "person_not_found",
+        "duplicates",
+        "invalid",
+        "failed",
+        "do_not_contact",
+        "ambiguous_email",
+    )
     assert f"{Outcome.ADDED}" == str(Outcome.ADDED) == "added"
     assert {"added": 1}[Outcome.ADDED] == 1
 
@@ -40,6 +49,12 @@ def test_valid_rows(row: dict[str, Any], expected: PlannedRow) -> None:
         ({"email": "  "}, "row has neither person_id nor email"),
         ({"person_id": "abc"}, "person_id must be a positive integer id"),
         ({"email": "a@b.co", "step_id": -3}, "step_id must be a positive integer id"),
+        ({"email": "_is_null"}, "email is not an address"),
+        ({"email": "no-at-sign.example.com"}, "email is not an address"),
+        ({"email": "two words@example.com"}, "email is not an address"),
+        ({"email": "x@" + "y" * 300 + ".com"}, "email is not an address"),
+        ({"email": "a@localhost"}, "email is not an address"),
+        ({"email": 12}, "email must be text"),
     ],
 )
 def test_invalid_rows_say_why(row: Any, reason: str) -> None:
