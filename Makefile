@@ -4,6 +4,7 @@
 #   make test                     lint + the whole suite on the newest Airflow 3 line
 #   make test AIRFLOW_VERSION=2.11.2   the same on another supported line
 #   make test-all                 the whole suite on every supported line (what CI runs)
+#   make test-deploy              a real deployment: PostgreSQL, scheduler, api-server, parallel tasks
 #   make bench                    benchmarks/ (numbers for the README)
 #   make lint                     ruff + mypy
 
@@ -20,7 +21,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-all lint demo bench clean
+.PHONY: venv test test-all test-deploy lint demo bench clean
+DEPLOY_STAMP := $(VENV)/.deploy-installed
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,6 +43,16 @@ lint: $(STAMP)
 test: lint
 	@echo "== Airflow $$($(PY) -c 'import airflow; print(airflow.__version__)')"
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# PostgreSQL from the system packages (installed when missing; we are root in CI), psycopg2 in the venv.
+$(DEPLOY_STAMP): $(STAMP)
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet "apache-airflow[postgres]==$(AIRFLOW_VERSION)" -e ".[test]"
+	touch $(DEPLOY_STAMP)
+
+test-deploy: $(DEPLOY_STAMP)
+	SALESLOFT_TEST_DEPLOY=1 $(PY) -m pytest tests/deploy -p no:randomly -s $(PYTEST_ARGS)
 
 test-all:
 	@set -e; for version in $(AIRFLOW_LINES); do $(MAKE) --no-print-directory test AIRFLOW_VERSION=$$version; done

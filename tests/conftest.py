@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import pytest
 import support  # sets up AIRFLOW_HOME before anything imports Airflow
 
 pytest_plugins = ["airflow_provider_salesloft.testing.pytest_plugin"]
+#: The real-deployment tests (PostgreSQL, scheduler, ...) run only from ``make test-deploy``.
+collect_ignore = [] if os.environ.get("SALESLOFT_TEST_DEPLOY") else ["deploy"]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -284,6 +284,8 @@ class OAuthTokenSource:
                 if stored is not None:
                     self._seen.update(s for s in (stored.access_token, stored.refresh_token) if s)
                 if stored is not None and stored.live() and stored.access_token not in self._refused:
+                    if self._current is not None:
+                        log.info("Using the Salesloft access token another task stored")
                     self._current = stored
                 else:
                     self._current = self._fetch(stored)
@@ -304,6 +306,7 @@ class OAuthTokenSource:
 
     # -- token endpoint ----------------------------------------------------------------------------------
     def _fetch(self, stored: StoredToken | None) -> StoredToken:
+        log.info("Getting a new Salesloft access token (%s grant)", self.grant.replace("_", " "))
         if self.grant == "client_credentials":
             tokens = self._request({"grant_type": "client_credentials"}, None)
             self._save(tokens)
@@ -321,6 +324,7 @@ class OAuthTokenSource:
             for pause in ROTATION_WAIT_S:
                 newer = self.store.load()
                 if newer is not None and newer.refresh_token and newer.refresh_token != refresh_token:
+                    log.info("Another task rotated the Salesloft refresh token first; using its tokens")
                     if newer.live() and newer.access_token not in self._refused:
                         return newer
                     return self._fetch(newer)
@@ -430,6 +434,10 @@ class OAuthTokenSource:
             if secret:
                 mask_secret(secret)
                 self._seen.add(secret)
+        log.info(
+            "Got a new Salesloft access token%s",
+            " and a rotated refresh token" if isinstance(new_refresh, str) and new_refresh else "",
+        )
         try:
             expires_in = float(answer.get("expires_in") or DEFAULT_LIFETIME_S)
             if not 0 < expires_in < 10 * 365 * 86400:

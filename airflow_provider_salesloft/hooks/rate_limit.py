@@ -18,7 +18,15 @@ The policy:
   first that saw the new one), narrowed by probing its middle: the first window costs a few probes, later
   windows are entered on time with none;
 * a 429 blocks every caller of the hook until the next expected window, so a spent budget costs one 429,
-  not a storm.
+  not a storm; an expected window start that has passed with the budget still spent (other tasks of the
+  team spend it too), or a probe answered 429, discards the estimate: probing resumes every fifth of a
+  window, never at once.
+
+Several tasks of one team (any executor, any number of workers) share Salesloft's own counter: each one
+holds its requests while ``remaining`` is within the reserve, so together they stay within ``share`` of the
+limit without talking to each other. What the others spend between two of a task's answers (``remaining``
+fell by more than the task's own requests explain) is kept in reserve as well, so that the requests they
+have in flight, which no task can see, do not carry the team past its share at the end of a window.
 """
 
 from __future__ import annotations
@@ -39,6 +47,10 @@ PROBE_EVERY = 0.2
 PROBE_RESERVE = 0.01
 #: Stop narrowing the window start once it is known this precisely (share of a window).
 PHASE_PRECISION = 0.01
+#: How fast the estimate of other clients' spend between two of our answers fades (per answer).
+FOREIGN_DECAY = 0.95
+#: Margin on that estimate: overshooting the team's share hurts others, undershooting only slows us a little.
+FOREIGN_CAUTION = 1.5
 
 
 @dataclass
@@ -77,6 +89,9 @@ class RateLimitPacer:
         self._window_started_at: float | None = None  # send time of the first request seen in this window
         self._last_in_window_at: float | None = None  # latest send time of a request seen in this window
         self._phase: tuple[float, float] | None = None  # a window started in (lo, hi]
+        self._foreign = 0.0  # cost other clients of the team have in flight, estimated (decaying max)
+        self._round_trip = 0.0  # seconds from letting a request out to its answer (moving average)
+        self._last_answer_at: float | None = None
         self.stats = PacerStats()
 
     # -- window phase (call with the lock held) ----------------------------------------------------------
@@ -120,18 +135,27 @@ class RateLimitPacer:
     def _block_until_next_window(self, now: float) -> None:
         """Hold every caller until a new window may have begun; then one probe goes first."""
         upcoming = self._next_start_interval(now)
+        if upcoming is not None and upcoming[1] <= now:
+            # The window should have turned already, yet the budget is still spent: other clients of the
+            # team spend it too, or the estimate went stale. Forget it rather than retry at once.
+            self._phase = None
+            upcoming = None
         if upcoming is None:
             moment = now + PROBE_EVERY * self.window_s
         else:
             lo, hi = max(upcoming[0], now), upcoming[1]
-            # Probe the middle of the uncertain interval until it is narrow; then enter at its end.
-            moment = hi if hi - lo <= PHASE_PRECISION * self.window_s else (lo + hi) / 2
+            # Probe the middle of the uncertain interval until it is narrow; then enter at its end. With
+            # other clients spending the team's budget, every task's probes landing in the old window would
+            # add up past the share: enter at the end at once.
+            narrow = hi - lo <= PHASE_PRECISION * self.window_s
+            moment = hi if narrow or self._foreign > 0 else (lo + hi) / 2
         self._blocked_until = max(self._blocked_until, moment, now)
         self._need_probe = True
 
     def _reserve(self) -> float:
         limit = self.limit_estimate or 0
-        return max((1.0 - self.share) * limit, float(math.ceil(PROBE_RESERVE * limit)))
+        base = max((1.0 - self.share) * limit, float(math.ceil(PROBE_RESERVE * limit)))
+        return base + math.ceil(self._foreign * FOREIGN_CAUTION)  # what other clients may have in flight
 
     # -- public API ------------------------------------------------------------------------------------
     def acquire(self, cost: int = 1) -> float:
@@ -181,6 +205,7 @@ class RateLimitPacer:
             self._inflight -= 1
             self._inflight_cost -= cost
             self._answers += 1
+            self._round_trip = 0.8 * self._round_trip + 0.2 * max(0.0, self._clock() - sent_at)
             if status == 429:
                 self.stats.rate_limited += 1
             stale = self._window_started_at is not None and sent_at < self._window_started_at
@@ -189,6 +214,8 @@ class RateLimitPacer:
             elif stale:
                 pass  # sent before the latest known window start: tells nothing about the current window
             elif status == 429:
+                if self._need_probe:  # a probe at the predicted window start found it spent: wrong guess
+                    self._phase = None
                 self.remaining = 0
                 self._saw_same_window(sent_at)
                 self._block_until_next_window(self._clock())
@@ -209,6 +236,15 @@ class RateLimitPacer:
             self.remaining = remaining
         else:
             self._saw_same_window(sent_at)
+            now = self._clock()
+            if self.remaining is not None and self._last_answer_at is not None:
+                # Spent since our last look beyond this request and ours in flight is someone else's; what
+                # they have in flight at any moment is that spend's rate times a round trip.
+                foreign = max(0, self.remaining - remaining - charged - self._inflight_cost)
+                gap = max(now - self._last_answer_at, 1e-3)
+                in_flight = min(foreign * self._round_trip / gap, float(self.limit_estimate or 0))
+                self._foreign = max(in_flight, self._foreign * FOREIGN_DECAY)
+            self._last_answer_at = now
             self.remaining = remaining if self.remaining is None else min(self.remaining, remaining)
 
     def wait_after_rate_limit(self) -> float:

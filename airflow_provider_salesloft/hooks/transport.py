@@ -34,6 +34,9 @@ MAX_PER_PAGE = 100
 #: Pages past this one cost more than 1 (101-150 cost 3, ...): switch to an ``updated_at`` cursor instead.
 CHEAP_PAGES = 100
 USER_AGENT = "airflow-provider-salesloft"
+#: Tries of one request when Salesloft refuses access tokens (401): with many tasks sharing one OAuth chain,
+#: a token just read or refreshed may be revoked again before it is used.
+MAX_AUTH_ATTEMPTS = 4
 
 
 def make_session(settings: ConnectionSettings, pool_size: int) -> requests.Session:
@@ -158,10 +161,11 @@ class SalesloftTransport:
         params: Mapping[str, Any] | None,
         body: Mapping[str, Any] | None,
     ) -> Any:
-        """One paced, authenticated HTTP exchange (plus one immediate retry if a refreshed token may help)."""
+        """One paced, authenticated HTTP exchange (retried at once, up to :data:`MAX_AUTH_ATTEMPTS` in all,
+        while a current token may help after a 401)."""
         url = f"{self.settings.base_url}{path}"
         answer: Answer | None = None
-        for _ in range(2):
+        for attempt in range(1, MAX_AUTH_ATTEMPTS + 1):
             token = self.token_source.token()
             sent_at = self.pacer.acquire()
             answer = None
@@ -176,7 +180,15 @@ class SalesloftTransport:
                 )
             received = datetime.now(timezone.utc)
             self.clock.measure(answer.headers, received)
-            if answer.status == 401 and self.token_source.invalidate(token):
+            if answer.status == 401 and attempt < MAX_AUTH_ATTEMPTS and self.token_source.invalidate(token):
+                self.log.warning(
+                    "Salesloft refused the access token of %s %s (401); getting a current one from the token "
+                    "store or the token endpoint (attempt %d of %d)",
+                    method,
+                    path,
+                    attempt + 1,
+                    MAX_AUTH_ATTEMPTS,
+                )
                 continue
             decoded = self._decode(answer, method, path)
             for record in _records(decoded):

@@ -1,0 +1,122 @@
+"""A real deployment (issue #12): Airflow 3 with PostgreSQL, scheduler, api-server, dag-processor and
+triggerer, LocalExecutor with 8 slots; DAGs triggered with ``airflow dags trigger``; tasks side by side.
+
+Run by ``make test-deploy`` (and ``.ci/run``), not by ``make test``: it needs PostgreSQL and takes minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from deployment import Deployment
+
+from airflow_provider_salesloft.testing import DEFAULT_API_KEY, SalesloftSimulator
+
+HERE = Path(__file__).parent
+CLIENT_ID, CLIENT_SECRET = "deploy-app", "deploy-client-secret-9a8b7c6d5e"
+LIMIT, WINDOW_S = 200, 10.0  # 1,200 a minute, in 10-second windows (the pacer takes its window from the conn)
+SHARE = 0.5  # the share the four syncs together may use (deploy_syncs.SHARE)
+SYNC_ROWS = 120  # per sync, four syncs
+OAUTH_ADDS = 30
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[SalesloftSimulator]:
+    with SalesloftSimulator(
+        people=1000,
+        rate_limit=LIMIT,
+        rate_window_s=WINDOW_S,
+        latency_ms=(10, 30),
+        oauth_clients={CLIENT_ID: CLIENT_SECRET},
+        seed=12,
+    ) as simulator:
+        yield simulator
+
+
+@pytest.fixture(scope="module")
+def deployment(sim: SalesloftSimulator) -> Iterator[Deployment]:
+    first_refresh_token = sim.grant_refresh_token(CLIENT_ID)
+    env = {
+        "AIRFLOW_CONN_SALESLOFT_DEFAULT": sim.connection_uri_json(),
+        "AIRFLOW_CONN_SALESLOFT_OAUTH": sim.oauth_connection_json(
+            CLIENT_ID, CLIENT_SECRET, first_refresh_token
+        ),
+    }
+    before = Deployment.listeners()
+    with (
+        tempfile.TemporaryDirectory(prefix="salesloft-deploy-") as home,
+        Deployment(Path(home), sorted((HERE / "dags").glob("*.py")), env) as running,
+    ):
+        running.wait_for_dags(["deploy_syncs", "deploy_oauth_mapped"])
+        running.new_listeners = Deployment.listeners() - before  # type: ignore[attr-defined]
+        yield running
+
+
+def test_every_listener_is_on_loopback(deployment: Deployment) -> None:
+    new = deployment.new_listeners  # type: ignore[attr-defined]
+    assert new, "the deployment opened no listener: nothing was checked"
+    assert all(address.startswith(("127.0.0.1:", "[::1]:")) for address in new), new
+
+
+def test_parallel_syncs_share_one_team_budget(deployment: Deployment, sim: SalesloftSimulator) -> None:
+    rows = [
+        [{"email": f"person{1 + sync * SYNC_ROWS + n}@example.com"} for n in range(SYNC_ROWS)]
+        for sync in range(4)
+    ]
+    sim.reset()
+    deployment.trigger("deploy_syncs", "syncs-1", {"rows": rows})
+
+    assert deployment.wait_for_run("deploy_syncs", "syncs-1") == "success"
+    states = deployment.task_states("deploy_syncs", "syncs-1")
+    assert set(states.values()) == {"success"} and len(states) == 4
+    summaries = [deployment.xcom("deploy_syncs", "syncs-1", f"sync_{n}")[0] for n in range(4)]
+    assert [summary["added"] for summary in summaries] == [SYNC_ROWS] * 4
+    assert sorted(sim.memberships_on(10)) == list(range(1001, 1001 + 4 * SYNC_ROWS))
+    assert sim.stats.adds == 4 * SYNC_ROWS  # each person added once
+
+    stats = sim.stats.as_dict()
+    calls, limited = stats["calls"], stats["rate_limited"]
+    windows = [cost for _, cost in sorted((int(k), v) for k, v in stats["cost_by_window"].items())]
+    full = windows[1:-1]  # the windows the four syncs covered from start to end
+    allowed = SHARE * LIMIT
+    report = {
+        "calls": calls,
+        "rate_limited": limited,
+        "windows": windows,
+        "use_of_share": [round(cost / allowed, 3) for cost in full],
+        "attempts_per_request": round((calls) / max(calls - limited, 1), 3),
+    }
+    print("DEPLOY BUDGET", json.dumps(report))
+    assert limited <= 0.01 * calls, report  # no retry storm
+    assert max(full) <= 1.02 * allowed, report  # while all have work, together within the share
+    assert windows[0] <= 1.10 * allowed, report  # the start-up window: tasks join before they see each other
+
+
+def test_parallel_oauth_tasks_survive_revocations(deployment: Deployment, sim: SalesloftSimulator) -> None:
+    sim.set_faults(expire_tokens_every_calls=3)
+    leads = [{"person_id": 1501 + n, "cadence_id": 11} for n in range(OAUTH_ADDS)]
+    try:
+        deployment.trigger("deploy_oauth_mapped", "oauth-1", {"leads": leads})
+        state = deployment.wait_for_run("deploy_oauth_mapped", "oauth-1")
+    finally:
+        sim.set_faults(expire_tokens_every_calls=0)
+
+    states = deployment.task_states("deploy_oauth_mapped", "oauth-1")
+    added = [state for (task, _), state in states.items() if task == "add"]
+    assert (state, added.count("success"), len(added)) == ("success", OAUTH_ADDS, OAUTH_ADDS)
+    ids = [value for value in deployment.xcom("deploy_oauth_mapped", "oauth-1", "add", "membership_id")]
+    on_cadence = sim.memberships_on(11)
+    assert sorted(ids) == sorted(on_cadence[1501 + n]["id"] for n in range(OAUTH_ADDS))
+    assert sim.stats.unauthorized > 0  # tokens really were revoked under the tasks
+    stored = json.loads(deployment.variable("salesloft_oauth_token__salesloft_oauth") or "{}")
+    assert list(sim.refresh_tokens) == [stored["refresh_token"]]  # the chain is intact: one live, stored
+
+
+def test_no_secret_in_any_log_or_table(deployment: Deployment, sim: SalesloftSimulator) -> None:
+    written = deployment.everything_written()
+    for secret in [DEFAULT_API_KEY, CLIENT_SECRET, *sim.issued_secrets]:
+        assert secret not in written
