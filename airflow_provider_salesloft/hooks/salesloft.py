@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 import requests
 from airflow.providers.common.compat.sdk import BaseHook, mask_secret
@@ -35,6 +34,7 @@ from airflow_provider_salesloft.hooks.auth import (
     VariableTokenStore,
 )
 from airflow_provider_salesloft.hooks.clock import ServerClock
+from airflow_provider_salesloft.hooks.paging import lookup_batches
 from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
 from airflow_provider_salesloft.hooks.scopes import SCOPE_CHECKS
 from airflow_provider_salesloft.hooks.settings import (
@@ -68,24 +68,6 @@ __all__ = [
 
 #: Connections kept alive per hook; the sync operator's worker pool never exceeds it.
 DEFAULT_POOL_SIZE = 16
-#: Longest query string of a lookup: with the API root, well under the 8 KB many proxies refuse.
-MAX_LOOKUP_QUERY_BYTES = 6000
-
-
-def lookup_batches(name: str, values: list[Any]) -> Iterator[list[Any]]:
-    """``values`` in batches of at most 100 whose ``name=value&...`` query string fits
-    :data:`MAX_LOOKUP_QUERY_BYTES`."""
-    batch: list[Any] = []
-    size = 0
-    for value in values:
-        cost = len(quote(name, safe="")) + len(quote(str(value), safe="")) + 2
-        if batch and (len(batch) >= MAX_PER_PAGE or size + cost > MAX_LOOKUP_QUERY_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(value)
-        size += cost
-    if batch:
-        yield batch
 
 
 class SalesloftHook(BaseHook):

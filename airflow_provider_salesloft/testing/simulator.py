@@ -17,13 +17,13 @@ Nothing in the provider's production code imports this package.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import threading
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
+from airflow_provider_salesloft.hooks.settings import is_loopback
 from airflow_provider_salesloft.testing.api import DEEP_PAGE_COSTS, ApiError, paged
 from airflow_provider_salesloft.testing.faults import Dice, Faults, Stats
 from airflow_provider_salesloft.testing.oauth import DEFAULT_API_KEY, OAuthServer
@@ -82,7 +82,7 @@ class SalesloftSimulator:
         intentional_duplicates: bool = True,
         **faults: Any,
     ) -> None:
-        if not allow_non_loopback and not _is_loopback_address(host):
+        if not allow_non_loopback and not is_loopback(host):
             raise ValueError(
                 f"refusing to bind the simulator to {host!r}: its /_sim admin endpoints have no auth; bind "
                 "loopback (127.0.0.1), or pass allow_non_loopback=True (--allow-non-loopback) to insist"
@@ -290,12 +290,3 @@ class SalesloftSimulator:
             if faults.retry_after:
                 headers["Retry-After"] = str(max(1, round(faults.rate_window_s)))
         return allowed, headers
-
-
-def _is_loopback_address(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
