@@ -218,8 +218,8 @@ class SalesloftHook(BaseHook):
         return self.transport.request(method, path, **kwargs)
 
     def get_data(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET ``path`` and return its unwrapped ``data``."""
-        return self.transport.get_record(path, params)
+        """GET ``path`` and return its unwrapped ``data`` (an object or a list, as Salesloft sends it)."""
+        return unwrap(self.request("GET", path, params=params))
 
     def paginate(
         self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any

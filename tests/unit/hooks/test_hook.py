@@ -134,3 +134,11 @@ def test_test_connection(salesloft_simulator: SalesloftSimulator, make_hook: Any
     assert not ok
     assert "nope" not in message
     assert message
+
+
+def test_get_data_returns_lists_and_objects_as_sent(
+    salesloft_simulator: SalesloftSimulator, make_hook: Any
+) -> None:
+    hook = make_hook(salesloft_simulator)
+    assert [user["id"] for user in hook.get_data("/v2/users")] == [1, 2, 3]
+    assert hook.get_data("/v2/me")["id"] == 1
