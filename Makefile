@@ -5,6 +5,7 @@
 #   make test AIRFLOW_VERSION=2.11.2   the same on another supported line
 #   make test-all                 the whole suite on every supported line (what CI runs)
 #   make test-deploy              a real deployment: PostgreSQL, scheduler, api-server, parallel tasks
+#   make dist-check               build wheel and sdist; install the wheel into a clean venv; Airflow finds it
 #   make bench                    benchmarks/ (numbers for the README)
 #   make lint                     ruff + mypy
 
@@ -21,7 +22,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-all test-deploy lint demo bench clean
+.PHONY: venv test test-all test-deploy dist-check lint demo bench clean
 DEPLOY_STAMP := $(VENV)/.deploy-installed
 
 $(UV):
@@ -53,6 +54,23 @@ $(DEPLOY_STAMP): $(STAMP)
 
 test-deploy: $(DEPLOY_STAMP)
 	SALESLOFT_TEST_DEPLOY=1 $(PY) -m pytest tests/deploy -p no:randomly -s $(PYTEST_ARGS)
+
+# The built wheel, installed alone (no -e, no test extras) next to Airflow: what a user's pip gets.
+dist-check: | $(UV)
+	rm -rf dist .venv-dist-check
+	$(UV) build --quiet --out-dir dist
+	$(UV) venv --quiet --python $(PYTHON) .venv-dist-check
+	VIRTUAL_ENV=.venv-dist-check $(UV) pip install --quiet "apache-airflow==$(AIRFLOW_VERSION)" dist/*.whl
+	cd /tmp && AIRFLOW_HOME=$$(mktemp -d) $(CURDIR)/.venv-dist-check/bin/python -c "\
+	import importlib.metadata as m, importlib.resources as r; \
+	assert m.version('airflow-provider-salesloft') == __import__('airflow_provider_salesloft').__version__; \
+	assert m.metadata('airflow-provider-salesloft')['License-Expression'] == 'Apache-2.0'; \
+	root = r.files('airflow_provider_salesloft'); \
+	assert root.joinpath('py.typed').is_file() and root.joinpath('testing/simulator.py').is_file(); \
+	from airflow.providers_manager import ProvidersManager; \
+	assert 'airflow-provider-salesloft' in ProvidersManager().providers; \
+	print('dist-check: wheel and sdist built; installed wheel found by Airflow')"
+	rm -rf .venv-dist-check
 
 test-all:
 	@set -e; for version in $(AIRFLOW_LINES); do $(MAKE) --no-print-directory test AIRFLOW_VERSION=$$version; done

@@ -35,7 +35,8 @@ EXTRA_FIELDS = (
         "salesloft_oauth_token__<conn_id>. Leave empty for the client-credentials grant.",
         secret=True,
     ),
-    FormField("token_url", "OAuth token URL", f"Default {DEFAULT_TOKEN_URL}."),
+    # Not "token_url": Airflow hides every extra whose name holds "token", and this URL is no secret.
+    FormField("oauth_url", "OAuth token URL", f"Default {DEFAULT_TOKEN_URL}. (Also read as token_url.)"),
     FormField("app_url", "Salesloft web app URL", f"For links from tasks. Default {DEFAULT_APP_URL}."),
     FormField("timeout", "Request timeout (seconds)", "Default 30.", number=True),
 )
@@ -45,7 +46,7 @@ RELABELING = {"host": "API URL", "password": "API key"}
 PLACEHOLDERS = {
     "host": DEFAULT_API_URL,
     "password": "Salesloft API key (leave empty when using OAuth)",
-    "token_url": DEFAULT_TOKEN_URL,
+    "oauth_url": DEFAULT_TOKEN_URL,
     "app_url": DEFAULT_APP_URL,
     "timeout": "30",
 }

@@ -44,11 +44,13 @@ class SalesloftTransportError(SalesloftError):
     :param committed_maybe: True when the request may have reached Salesloft and been acted on
         (response lost after sending, read timeout). False when it certainly was not (connection refused,
         connect timeout).
+    :param permanent: retrying cannot help (the host name does not resolve, TLS cannot be agreed).
     """
 
-    def __init__(self, message: str, *, committed_maybe: bool) -> None:
+    def __init__(self, message: str, *, committed_maybe: bool, permanent: bool = False) -> None:
         super().__init__(message)
         self.committed_maybe = committed_maybe
+        self.permanent = permanent
 
 
 class SalesloftOAuthError(SalesloftError):

@@ -94,8 +94,10 @@ class RetryPolicy:
 
     @staticmethod
     def is_retryable(error: BaseException) -> bool:
-        """True for 429, 5xx and transport errors; False for everything else."""
-        return isinstance(error, (SalesloftRateLimitError, SalesloftServerError, SalesloftTransportError))
+        """True for 429, 5xx and transport errors retrying may cure; False for everything else."""
+        if isinstance(error, SalesloftTransportError):
+            return not error.permanent
+        return isinstance(error, (SalesloftRateLimitError, SalesloftServerError))
 
     @staticmethod
     def maybe_committed(error: BaseException) -> bool:

@@ -111,6 +111,7 @@ class SalesloftHook(BaseHook):
         self.pool_size = pool_size
         self.rate_limit_share = check_rate_limit_share(rate_limit_share)
         self.clock = ServerClock()
+        self._testing = False
 
     # -- connection, settings, session (each built once per hook) --------------------------------------
     @cached_property
@@ -148,7 +149,7 @@ class SalesloftHook(BaseHook):
         * ``client_id`` + ``client_secret`` extras: OAuth client credentials;
         * else the ``password`` is the API key.
         """
-        extras, conn_id = self.extras, self.salesloft_conn_id
+        extras, conn_id = self.extras, self._label()
         client_id, client_secret = extras.text("client_id"), extras.text("client_secret")
         refresh_token = extras.text("refresh_token")
         if client_id or client_secret or refresh_token:
@@ -159,22 +160,24 @@ class SalesloftHook(BaseHook):
             ]
             if missing or client_id is None or client_secret is None:
                 raise SalesloftConfigError(
-                    f"connection {conn_id!r} is set up for OAuth but its extras lack {' and '.join(missing)}"
+                    f"{conn_id} is set up for OAuth but its extras lack {' and '.join(missing)}"
                 )
             return OAuthTokenSource(
                 grant="refresh_token" if refresh_token else "client_credentials",
                 client_id=client_id,
                 client_secret=client_secret,
                 refresh_token=refresh_token,
-                token_url=parse_base_url(extras.text("token_url", DEFAULT_TOKEN_URL)),
-                store=VariableTokenStore(conn_id),
+                token_url=parse_base_url(
+                    extras.text("oauth_url") or extras.text("token_url") or DEFAULT_TOKEN_URL
+                ),
+                store=VariableTokenStore(self.salesloft_conn_id),
                 session=lambda: self.session,
                 timeout=self.settings.timeout,
                 retry=self.settings.retry,
             )
         if not self.connection.password:
             raise SalesloftConfigError(
-                f"connection {conn_id!r} has no credentials: put the API key in its password, or an OAuth "
+                f"{conn_id} has no credentials: put the API key in its password, or an OAuth "
                 "app in its extras (client_id and client_secret, plus refresh_token for a user grant)"
             )
         return ApiKeyTokenSource(self.connection.password)
@@ -200,6 +203,11 @@ class SalesloftHook(BaseHook):
             clock=self.clock,
             log=self.log,
         )
+
+    def _label(self) -> str:
+        """How messages name the connection ("this connection" in a connection test, whose id is Airflow's
+        temporary one, not the user's)."""
+        return "this connection" if self._testing else f"connection {self.salesloft_conn_id!r}"
 
     def get_conn(self) -> requests.Session:
         """Return the hook's one ``requests.Session`` (made on first use, then reused)."""
@@ -463,6 +471,7 @@ class SalesloftHook(BaseHook):
 
         ``(True, "Connected as <name> (<email>)")``, or ``(False, <the reason>)`` naming missing scopes.
         """
+        self._testing = True
         try:
             me = self.get_me()
         except SalesloftAPIError as error:

@@ -231,11 +231,31 @@ class SalesloftTransport:
             raise SalesloftTransportError(
                 f"{method} {path}: connect timeout ({error.__class__.__name__})", committed_maybe=False
             ) from None
+        except requests.exceptions.SSLError as error:
+            raise SalesloftTransportError(
+                f"{method} {path}: no TLS with {self.settings.base_url} ({_root_cause(error)}); "
+                + (
+                    "for a plain-http server on loopback, such as the simulator, write the URL with http://"
+                    if self.settings.base_url.startswith("https://")
+                    else "check the connection's host"
+                ),
+                committed_maybe=False,
+                permanent=True,
+            ) from None
         except requests.exceptions.ConnectionError as error:
+            cause = _root_cause(error)
+            if cause in ("NameResolutionError", "gaierror"):
+                host = self.settings.base_url.split("://", 1)[-1]
+                raise SalesloftTransportError(
+                    f"{method} {path}: cannot resolve {host!r} (DNS); check the connection's host "
+                    f"({self.settings.base_url})",
+                    committed_maybe=False,
+                    permanent=True,
+                ) from None
             refused = _connection_refused(error)
             raise SalesloftTransportError(
-                f"{method} {path}: {'connection refused' if refused else 'connection lost'} "
-                f"({_root_cause(error)})",
+                f"{method} {path}: {'connection refused' if refused else 'connection lost'} by "
+                f"{self.settings.base_url} ({cause})",
                 committed_maybe=not refused,
             ) from None
         except requests.exceptions.RequestException as error:  # read timeout, broken chunked body, ...

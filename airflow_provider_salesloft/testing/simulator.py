@@ -157,7 +157,7 @@ class SalesloftSimulator:
         extra = {
             "client_id": client_id,
             "client_secret": client_secret,
-            "token_url": self.token_url,
+            "oauth_url": self.token_url,
             "rate_limit_window_s": self.faults.rate_window_s,
             **extras,
         }

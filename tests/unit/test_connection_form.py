@@ -18,7 +18,7 @@ def test_connection_form_fields_reach_airflow() -> None:
     assert AIRFLOW_V_3_2_PLUS or not AIRFLOW_V_3_0_PLUS, "connection form untested on Airflow 3.0/3.1"
     manager = ProvidersManager()
     widgets = manager.connection_form_widgets
-    for name in ("client_id", "client_secret", "refresh_token", "token_url", "app_url", "timeout"):
+    for name in ("client_id", "client_secret", "refresh_token", "oauth_url", "app_url", "timeout"):
         assert f"extra__salesloft__{name}" in widgets
     assert widgets["extra__salesloft__client_secret"].is_sensitive
     assert widgets["extra__salesloft__refresh_token"].is_sensitive
@@ -51,6 +51,16 @@ def test_both_renderings_come_from_one_description() -> None:
 def test_every_default_is_in_a_description() -> None:
     """Airflow 3.3 shows no placeholders on extra fields: the defaults must be readable in the text."""
     descriptions = {field.name: field.description for field in connection_form.EXTRA_FIELDS}
-    assert connection_form.DEFAULT_TOKEN_URL in descriptions["token_url"]
+    assert connection_form.DEFAULT_TOKEN_URL in descriptions["oauth_url"]
     assert connection_form.DEFAULT_APP_URL in descriptions["app_url"]
     assert "30" in descriptions["timeout"]
+
+
+def test_the_token_url_field_is_not_hidden_by_airflow() -> None:
+    try:
+        from airflow.sdk.execution_time.secrets_masker import should_hide_value_for_key  # Airflow 3
+    except ImportError:
+        from airflow.utils.log.secrets_masker import should_hide_value_for_key  # type: ignore[no-redef]
+
+    assert not should_hide_value_for_key("oauth_url")  # shown to the user when the form is re-opened
+    assert should_hide_value_for_key("token_url")  # why the field was renamed (token_url is still read)

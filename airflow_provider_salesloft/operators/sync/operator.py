@@ -137,7 +137,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         }
         rows, total = self._input_rows()
         with self._report_stream() as stream:
-            report = SyncReport(self.log, total, stream)
+            report = SyncReport(self.log, total, stream, dry_run=self.is_dry_run)
             run = SyncRun(
                 self.hook, report, defaults, self.is_dry_run, self.max_concurrency, self.on_duplicate_email
             )

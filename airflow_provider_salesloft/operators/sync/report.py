@@ -26,6 +26,8 @@ MAX_REASON_CHARS = 300
 PROGRESS_EVERY_S = 10.0
 #: ... and at least every this many rows.
 PROGRESS_EVERY_ROWS = 500
+#: Calls per minute are reported once the sync has run this long.
+MIN_RATE_INTERVAL_S = 10.0
 
 
 class SyncReport:
@@ -36,7 +38,7 @@ class SyncReport:
     :param stream: the open report file, or None.
     """
 
-    def __init__(self, log: Any, total: int | None, stream: IO[str] | None) -> None:
+    def __init__(self, log: Any, total: int | None, stream: IO[str] | None, dry_run: bool = False) -> None:
         self.counts: Counter[str] = Counter({outcome: 0 for outcome in OUTCOMES})
         self.failures: list[dict[str, Any]] = []
         self.samples: dict[str, list[dict[str, Any]]] = {outcome.value: [] for outcome in SAMPLED_OUTCOMES}
@@ -48,6 +50,7 @@ class SyncReport:
         self._started = time.monotonic()
         self._last_log = self._started
         self._last_rows = 0
+        self._dry_run = dry_run
 
     def record(self, outcome: RowOutcome) -> None:
         """Count one row's outcome."""
@@ -96,15 +99,11 @@ class SyncReport:
         eta = ""
         if self._total and self.rows:
             eta = f", ETA {max(0.0, elapsed / self.rows * (self._total - self.rows)):.0f} s"
-        counts = ", ".join(f"{name} {self.counts[name]}" for name in OUTCOMES)
-        self._log.info(
-            "Salesloft sync: %d/%s rows (%s); %.0f API calls/min%s",
-            self.rows,
-            total,
-            counts,
-            api_calls / elapsed * 60,
-            eta,
-        )
+        names = {"added": "would add"} if self._dry_run else {}
+        counts = ", ".join(f"{names.get(name, name)} {self.counts[name]}" for name in OUTCOMES)
+        # A rate over a fraction of a second says nothing: shown once the sync has run for a while.
+        rate = f"; {api_calls / elapsed * 60:.0f} API calls/min" if elapsed >= MIN_RATE_INTERVAL_S else ""
+        self._log.info("Salesloft sync: %d/%s rows (%s)%s%s", self.rows, total, counts, rate, eta)
 
     def summary(self, **extra: Any) -> dict[str, Any]:
         """The XCom summary: rows, a count per outcome, the first failures, then ``extra``."""

@@ -27,3 +27,17 @@ def test_summary_stays_small_whatever_the_rows() -> None:
     assert set(summary["samples"]) == {outcome.value for outcome in SAMPLED_OUTCOMES}  # every non-success
     assert summary["failures"]  # the first failures are there, shortened
     assert all(len(line["reason"]) <= 300 for line in summary["failures"])
+
+
+def test_dry_run_progress_says_would_add_and_no_rate_over_an_instant() -> None:
+    lines: list[str] = []
+
+    class Capture:
+        def info(self, message: str, *args: Any) -> None:
+            lines.append(message % args)
+
+    report = SyncReport(Capture(), 2, None, dry_run=True)
+    report.record(RowOutcome(0, Outcome.ADDED))
+    report.maybe_log_progress(api_calls=5000, force=True)
+    assert "would add 1" in lines[0]
+    assert "calls/min" not in lines[0]  # not extrapolated from a fraction of a second
