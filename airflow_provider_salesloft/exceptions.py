@@ -155,6 +155,17 @@ class SalesloftAlreadyOnCadenceError(SalesloftError):
         )
 
 
+class SalesloftNotOnCadenceError(SalesloftError):
+    """The person is not on the cadence, and the caller asked to fail in that case."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} is not on the cadence; set if_not_on_cadence='skip' to accept that")
+
+
+class SalesloftMirrorGuardError(SalesloftError):
+    """A mirror sync would remove more people than its guards allow; nothing was removed."""
+
+
 _ERRORS_BY_STATUS: dict[int, type[SalesloftAPIError]] = {
     400: SalesloftBadRequestError,
     401: SalesloftAuthenticationError,

@@ -34,6 +34,7 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": "Salesloft",
                 "python-modules": [
                     "airflow_provider_salesloft.operators.cadence_membership",
+                    "airflow_provider_salesloft.operators.remove_membership",
                     "airflow_provider_salesloft.operators.sync",
                 ],
             }

@@ -229,6 +229,35 @@ def compare_ways(rows: int, skip_mapped: bool) -> dict[str, Any]:
     return results
 
 
+# -- 5. mirror ---------------------------------------------------------------------------------------------
+def mirror(members: int = 10_000, changes: int = 500) -> dict[str, Any]:
+    """Mirror a ``members``-strong cadence onto an input that adds ``changes`` people, drops ``changes``."""
+    from airflow_provider_salesloft.testing import SalesloftSimulator
+
+    with SalesloftSimulator(people=members + changes + 10, rate_limit=100_000, rate_window_s=60) as sim:
+        for person in range(1001, 1001 + members):
+            sim.state.add_to_cadence(1, {"person_id": person, "cadence_id": 10}, "422")
+        os.environ["AIRFLOW_CONN_SALESLOFT_DEFAULT"] = sim.connection_uri_json()
+        kept = range(1 + changes, members + changes + 1)  # drops the first `changes`, adds as many new
+        started = time.monotonic()
+        summary = sync_rows(
+            [{"email": f"person{n}@example.com"} for n in kept],
+            mode="mirror",
+            max_removals=0.1,
+            chunk_size=1000,
+        )
+        elapsed = time.monotonic() - started
+        calls = sim.stats.calls
+    return {
+        "members": members,
+        "added": summary["added"],
+        "removed": summary["removed"],
+        "api_calls": calls,
+        "calls_by_kind": "lookups + member pages + writes",
+        "elapsed_s": round(elapsed, 1),
+    }
+
+
 # -- 4. memory ---------------------------------------------------------------------------------------------
 def memory(rows: int) -> dict[str, Any]:
     database = Path(tempfile.mkdtemp(prefix="salesloft-bench-sql-")) / "leads.db"
@@ -290,10 +319,14 @@ def main() -> int:
     parser.add_argument("--memory-rows", type=int, default=100_000)
     parser.add_argument("--skip-mapped", action="store_true", help="leave out the mapped-operator run")
     parser.add_argument("--memory-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--mirror-only", action="store_true", help="only the mirror measurement")
     args = parser.parse_args()
     setup_airflow_home()
     if args.memory_only:  # run in a fresh process, so earlier runs do not hide the sync's peak
         print(json.dumps(memory(args.memory_rows)))
+        return 0
+    if args.mirror_only:
+        print(json.dumps(mirror()))
         return 0
     window = 10.0 if args.quick else 60.0
     results: dict[str, Any] = {
@@ -331,6 +364,9 @@ def main() -> int:
                 f"added person{ratios}",
                 flush=True,
             )
+    print("== mirror: 10,000-member cadence, input differing by 500 adds and 500 removals", flush=True)
+    results["mirror"] = mirror()
+    print(f"   {results['mirror']}", flush=True)
     print(f"== memory: {args.memory_rows} rows from SQL", flush=True)
     child = subprocess.run(
         [sys.executable, __file__, "--memory-only", "--memory-rows", str(args.memory_rows)],

@@ -396,8 +396,19 @@ class SalesloftHook(BaseHook):
         return None
 
     def delete_cadence_membership(self, membership_id: int) -> None:
-        """``DELETE /v2/cadence_memberships/{id}``: take the person off the cadence."""
-        self.request("DELETE", f"/v2/cadence_memberships/{coerce_id('membership_id', membership_id)}")
+        """``DELETE /v2/cadence_memberships/{id}``: take the person off the cadence.
+
+        A DELETE whose answer was lost (dropped connection, read timeout, 5xx) is checked before it is sent
+        again: if the membership is off its cadence by then, the removal is done.
+        """
+        ident = coerce_id("membership_id", membership_id)
+        path = f"/v2/cadence_memberships/{ident}"
+
+        def reconcile() -> dict[str, Any] | None:
+            current = self.get_cadence_membership(ident)
+            return current if not current.get("currently_on_cadence") else None
+
+        self.request("DELETE", path, reconcile=reconcile)
 
     def find_people_by_email(self, emails: Iterable[str]) -> list[dict[str, Any]]:
         """``GET /v2/people?email_addresses[]=…``: the people Salesloft returns for these emails.

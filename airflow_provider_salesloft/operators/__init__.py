@@ -1,6 +1,11 @@
 """Salesloft operators."""
 
 from airflow_provider_salesloft.operators.cadence_membership import CreateCadenceMembershipOperator
+from airflow_provider_salesloft.operators.remove_membership import RemoveCadenceMembershipOperator
 from airflow_provider_salesloft.operators.sync import SyncCadenceMembershipsOperator
 
-__all__ = ["CreateCadenceMembershipOperator", "SyncCadenceMembershipsOperator"]
+__all__ = [
+    "CreateCadenceMembershipOperator",
+    "RemoveCadenceMembershipOperator",
+    "SyncCadenceMembershipsOperator",
+]

@@ -16,7 +16,8 @@ class Faults:
     :param latency_ms: (min, max) milliseconds added to every API answer.
     :param error_503_share: share of API calls answered 503 with an HTML body, without acting.
     :param drop_share: share of API calls whose connection is closed before they are handled.
-    :param lost_response_share: share of committed POSTs whose connection is closed instead of answered.
+    :param lost_response_share: share of committed membership POSTs and DELETEs whose connection is closed
+        instead of answered.
     :param rate_limit: cost allowed per window for the whole team.
     :param rate_window_s: window length in seconds (Salesloft: 60).
     :param already_on_cadence: ``"422"`` or ``"200"``: the answer to adding a person already on the cadence.

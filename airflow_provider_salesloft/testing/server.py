@@ -224,7 +224,8 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             self._send(error.status, self._error_body(error), headers)
             return
         committed_add = method == "POST" and route_of(path) == "/v2/cadence_memberships"
-        if committed_add and sim.fault_happens("lost_response_share", "lost_responses"):
+        committed_write = committed_add or (method == "DELETE" and route_of(path).startswith("/v2/cadence_"))
+        if committed_write and sim.fault_happens("lost_response_share", "lost_responses"):
             self._drop()
             return
         if committed_add and sim.fault_happens("malformed_add_share", "malformed_answers"):

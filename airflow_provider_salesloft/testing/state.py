@@ -49,6 +49,8 @@ class SalesloftState:
         for n in range(1, people + 1):
             self.add_person(1000 + n, f"person{n}@example.com")
         for special in seeds.SPECIAL_PEOPLE:
+            if special["id"] in self.people:  # more than 8,000 regular people: their ids win
+                continue
             fields = {key: value for key, value in special.items() if key not in ("id", "email_address")}
             self.add_person(special["id"], special["email_address"], **fields)
         self.memberships: dict[int, dict[str, Any]] = {}
@@ -169,7 +171,10 @@ class SalesloftState:
         if membership is None:
             raise not_found()
         now = now_iso()
-        membership.update(currently_on_cadence=False, current_state="removed", updated_at=now)
+        # A person taken off before any step acted on them ends "removed_no_action".
+        untouched = membership["current_state"] in ("staged", "processing")
+        state = "removed_no_action" if untouched else "removed"
+        membership.update(currently_on_cadence=False, current_state=state, updated_at=now)
 
     def list_memberships(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Filter and sort memberships as GET /v2/cadence_memberships does."""

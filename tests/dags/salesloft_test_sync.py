@@ -82,3 +82,5 @@ def make_rows_dag(dag_id: str, **options: Any) -> DAG:
 
 strict_rows_dag = make_rows_dag("salesloft_test_sync_rows_strict")  # max_failed_rows=0
 newest_rows_dag = make_rows_dag("salesloft_test_sync_rows_newest", on_duplicate_email="most_recently_updated")
+mirror_dag = make_rows_dag("salesloft_test_sync_mirror", mode="mirror")
+mirror_mine_dag = make_rows_dag("salesloft_test_sync_mirror_mine", mode="mirror", remove_only_added_by=1)

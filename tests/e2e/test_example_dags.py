@@ -60,3 +60,16 @@ def test_example_sync_dag_runs(
     assert "'invalid': 2" in out
     assert "'do_not_contact': 3" in out  # the sample data holds real data's opt-outs ...
     assert "'ambiguous_email': 1" in out  # ... and an email two people share
+
+
+@pytest.mark.salesloft_simulator(people=60)
+def test_example_mirror_dag_runs(salesloft_simulator: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    sim = salesloft_simulator
+    for person in (*range(1001, 1031), 1040, 1041, 1042):  # 30 of the segment, and 3 who fell out of it
+        sim.state.add_to_cadence(1, {"person_id": person, "cadence_id": 11}, "422")
+
+    run = load_dag("example_salesloft_mirror").test()
+
+    assert str(getattr(run.state, "value", run.state)) == "success"
+    assert "MIRROR added=9 removed=3 take_off_state=removed_no_action" in capsys.readouterr().out
+    assert sorted(sim.memberships_on(11)) == list(range(1001, 1039))  # 1039 was then taken off by hand

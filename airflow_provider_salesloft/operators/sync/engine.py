@@ -13,6 +13,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftValidationError,
 )
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions, plan_removals
 from airflow_provider_salesloft.operators.sync.people import (
     PeopleLookup,
     Person,
@@ -53,6 +54,7 @@ class SyncRun:
     :param concurrency: adds in flight at once.
     :param on_duplicate_email: ``"skip"`` rows whose email several people share, or add the
         ``"most_recently_updated"`` of them (unless one of them is already on the cadence).
+    :param mirror: mirror mode's guards; None for add mode.
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class SyncRun:
         dry_run: bool,
         concurrency: int,
         on_duplicate_email: str = "skip",
+        mirror: MirrorOptions | None = None,
     ) -> None:
         self.hook = hook
         self.report = report
@@ -73,6 +76,9 @@ class SyncRun:
         self.members: dict[int, set[int]] = {}  # cadence -> people on it (listed once per cadence)
         self.missing_cadences: dict[int, str] = {}  # cadence -> why it cannot be used
         self._visible_users: set[int] | None = None  # listed once, only if a 404 needs explaining
+        self.member_records: dict[int, dict[int, Mapping[str, Any]]] = {}  # cadence -> person -> membership
+        self.mirror = mirror
+        self.mirror_refused: str | None = None
         self.people = PeopleLookup(hook)
         self.on_duplicate_email = on_duplicate_email
         self.duplicate_emails_resolved = 0
@@ -91,6 +97,8 @@ class SyncRun:
                         planned.append(parsed)
                 self._apply(pool, self.plan(planned))
                 self.report.maybe_log_progress(self.hook.pacer.stats.requests)
+            if self.mirror is not None:
+                self._mirror(pool)
 
     # -- planning ----------------------------------------------------------------------------------------
     def plan(self, rows: list[PlannedRow]) -> list[PlannedRow]:
@@ -160,14 +168,55 @@ class SyncRun:
 
     def _members(self, cadence_id: int) -> set[int]:
         if cadence_id not in self.members:
-            self.members[cadence_id] = {
-                int(membership["person"]["id"])
+            records: dict[int, Mapping[str, Any]] = {
+                int(membership["person"]["id"]): membership
                 for membership in self.hook.iter_cadence_memberships(
                     cadence_id=cadence_id, currently_on_cadence=True
                 )
                 if isinstance(membership.get("person"), Mapping)
             }
+            self.member_records[cadence_id] = records
+            self.members[cadence_id] = set(records)
         return self.members[cadence_id]
+
+    # -- mirror ------------------------------------------------------------------------------------------
+    def _mirror(self, pool: ThreadPoolExecutor) -> None:
+        """Take off every targeted cadence the members the input does not name, within the guards."""
+        assert self.mirror is not None
+        wanted: dict[int, set[int]] = {}
+        for person, cadence in self.seen_pairs:
+            wanted.setdefault(cadence, set()).add(person)
+        cadences = set(wanted)
+        default = self.defaults.get("cadence_id")
+        if self.mirror.allow_empty_input and default is not None:
+            cadences.add(default)
+        members = {}
+        for cadence in cadences:
+            if self._cadence_problem(cadence) is None:
+                self._members(cadence)
+                members[cadence] = self.member_records[cadence]
+        removals, refusals = plan_removals(self.mirror, wanted, members)
+        if refusals:
+            self.mirror_refused = "mirror refused, nothing removed: " + "; ".join(refusals)
+            return
+        if self.dry_run:
+            for cadence, person, membership in removals:
+                self.report.record_removal(cadence, person, membership.get("id"), "dry run: would be removed")
+            return
+        for (cadence, person, membership), problem in zip(
+            removals, pool.map(self._remove, removals), strict=True
+        ):
+            self.report.record_removal(
+                cadence, person, membership.get("id"), problem, failed=problem is not None
+            )
+
+    def _remove(self, removal: tuple[int, int, Mapping[str, Any]]) -> str | None:
+        """End one membership; the failure's reason, or None."""
+        try:
+            self.hook.delete_cadence_membership(removal[2]["id"])
+        except Exception as error:  # every removal is accounted for, whatever went wrong
+            return error_reason(error)
+        return None
 
     # -- writing -----------------------------------------------------------------------------------------
     def _apply(self, pool: ThreadPoolExecutor, rows: list[PlannedRow]) -> None:

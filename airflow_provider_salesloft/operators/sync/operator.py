@@ -15,9 +15,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, BaseHook, ObjectStoragePath
 
-from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError
+from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError, SalesloftMirrorGuardError
 from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
 from airflow_provider_salesloft.operators.sync.engine import SyncRun, chunks
+from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.report import SyncReport
 from airflow_provider_salesloft.validation import (
     check_choice,
@@ -31,6 +32,21 @@ if TYPE_CHECKING:
 
 #: What to do with a row whose email several people share (teams may allow duplicates by email).
 DUPLICATE_EMAIL_RULES = ("skip", "most_recently_updated")
+#: ``add``: put the input's people on their cadences; ``mirror``: also take off who the input leaves out.
+SYNC_MODES = ("add", "mirror")
+
+
+def check_max_removals(value: Any) -> None:
+    """``max_removals`` is an int >= 0 or a float share in [0, 1]."""
+    ok = (isinstance(value, int) and not isinstance(value, bool) and value >= 0) or (
+        isinstance(value, float) and 0.0 <= value <= 1.0
+    )
+    if not ok:
+        raise SalesloftInvalidArgumentError(
+            "max_removals",
+            value,
+            "must be a number of members (int >= 0) or a share of them (float in [0, 1])",
+        )
 
 
 class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
@@ -64,6 +80,15 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
     :param chunk_size: rows planned and written per round (and fetched per SQL round trip).
     :param report_path: optional local or object-storage path (``s3://...``) for a JSON-lines report with
         one line per row (templated).
+    :param mode: ``"add"`` (default): put the input's people on their cadences. ``"mirror"``: then take off
+        each cadence the input names everyone on it the input leaves out (counted as ``removed`` /
+        ``removal_failed``; report lines too), within the guards below.
+    :param allow_empty_input: mirror the operator's ``cadence_id`` even when no row names it (an empty query
+        then empties the cadence, within ``max_removals``). Default False: a cadence no row names is never
+        touched.
+    :param max_removals: most removals per cadence, an int or a share (float) of its current members
+        (default 0.1): a plan that would remove more fails the task before removing anything.
+    :param remove_only_added_by: only memberships of this user are removed (people reps added stay).
     :param on_duplicate_email: for a row whose email several people share: ``"skip"`` (outcome
         ``ambiguous_email``) or ``"most_recently_updated"`` (that one is added, unless one of them is on
         the cadence already; counted in the summary's ``duplicate_emails_resolved``).
@@ -97,9 +122,15 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         chunk_size: int = 1000,
         report_path: str | None = None,
         on_duplicate_email: str = "skip",
+        mode: str = "add",
+        allow_empty_input: bool = False,
+        max_removals: int | float = 0.1,
+        remove_only_added_by: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        check_choice("mode", mode, SYNC_MODES)
+        check_max_removals(max_removals)
         if (rows is None) == (sql is None):
             raise ValueError("give exactly one of rows= or sql=")
         if sql is not None and not sql_conn_id:
@@ -122,6 +153,10 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         self.chunk_size = chunk_size
         self.report_path = report_path
         self.on_duplicate_email = on_duplicate_email
+        self.mode = mode
+        self.allow_empty_input = allow_empty_input
+        self.max_removals = max_removals
+        self.remove_only_added_by = remove_only_added_by
 
     def hook_kwargs(self) -> dict[str, Any]:
         """The hook's pool sized for ``max_concurrency``, paced to ``rate_limit_share``."""
@@ -139,7 +174,13 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         with self._report_stream() as stream:
             report = SyncReport(self.log, total, stream, dry_run=self.is_dry_run)
             run = SyncRun(
-                self.hook, report, defaults, self.is_dry_run, self.max_concurrency, self.on_duplicate_email
+                self.hook,
+                report,
+                defaults,
+                self.is_dry_run,
+                self.max_concurrency,
+                self.on_duplicate_email,
+                self._mirror_options(),
             )
             run.run(chunks(rows, self.chunk_size))
         report.maybe_log_progress(self.hook.pacer.stats.requests, force=True)
@@ -149,10 +190,15 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             rate_limited=self.hook.pacer.stats.rate_limited,
             elapsed_s=round(report.elapsed(), 3),
             duplicate_emails_resolved=run.duplicate_emails_resolved,
+            mode=self.mode,
+            **(report.removal_summary() if self.mode == "mirror" else {}),
         )
         if defaults["cadence_id"] is not None:
             self.publish_cadence_url(context, defaults["cadence_id"])
-        failed = report.failing_rows()
+        if run.mirror_refused is not None:
+            context["ti"].xcom_push(key="return_value", value=summary)
+            raise SalesloftMirrorGuardError(run.mirror_refused)
+        failed = report.failing_rows() + report.removal_failed
         if failed > self.max_failed_rows:
             context["ti"].xcom_push(key="return_value", value=summary)
             raise AirflowException(
@@ -162,6 +208,15 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
                 f"first failures: {json.dumps(summary['failures'][:5])}"
             )
         return summary
+
+    def _mirror_options(self) -> MirrorOptions | None:
+        if self.mode != "mirror":
+            return None
+        return MirrorOptions(
+            allow_empty_input=self.allow_empty_input,
+            max_removals=self.max_removals,
+            remove_only_added_by=coerce_optional_id("remove_only_added_by", self.remove_only_added_by),
+        )
 
     def _input_rows(self) -> tuple[Iterable[Mapping[str, Any]], int | None]:
         if self.sql is not None:

@@ -44,6 +44,9 @@ class SyncReport:
         self.samples: dict[str, list[dict[str, Any]]] = {outcome.value: [] for outcome in SAMPLED_OUTCOMES}
         self.rows = 0
         self._listed_bytes = 0
+        self.removed = 0
+        self.removal_failed = 0
+        self.removals: list[dict[str, Any]] = []  # the first removals (or would-be removals), for the summary
         self._log = log
         self._total = total
         self._stream = stream
@@ -63,6 +66,31 @@ class SyncReport:
             self._list(self.failures, outcome)
         if self._stream is not None:
             self._stream.write(json.dumps(outcome.as_dict()) + "\n")
+
+    def record_removal(
+        self, cadence_id: int, person_id: int, membership_id: Any, reason: str | None, failed: bool = False
+    ) -> None:
+        """Count one mirror removal (done, would be done, or failed) and write its report line."""
+        outcome = "removal_failed" if failed else "removed"
+        if failed:
+            self.removal_failed += 1
+        else:
+            self.removed += 1
+        line = {"outcome": outcome, "person_id": person_id, "cadence_id": cadence_id}
+        line.update(
+            {key: value for key, value in (("membership_id", membership_id), ("reason", reason)) if value}
+        )
+        if len(self.removals) < MAX_SAMPLES or (failed and len(self.removals) < MAX_LISTED_FAILURES):
+            size = len(json.dumps(line))
+            if self._listed_bytes + size <= MAX_LISTED_BYTES:
+                self._listed_bytes += size
+                self.removals.append(line)
+        if self._stream is not None:
+            self._stream.write(json.dumps(line) + "\n")
+
+    def removal_summary(self) -> dict[str, Any]:
+        """The mirror's part of the summary."""
+        return {"removed": self.removed, "removal_failed": self.removal_failed, "removals": self.removals}
 
     def _list(self, into: list[dict[str, Any]], outcome: RowOutcome) -> None:
         """Add the row's line to a summary list, while the lists stay within their byte budget."""

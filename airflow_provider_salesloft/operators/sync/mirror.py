@@ -1,0 +1,70 @@
+"""Mirror mode: who comes off a cadence, and the guards that keep an empty or broken input from wiping one.
+
+For each cadence the input names (at least one row resolved to a person for it), the members not in the
+input are candidates for removal, optionally only those added for one user. If any cadence would lose more
+than ``max_removals`` (a number, or a share of its current members), nothing is removed anywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Membership = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class MirrorOptions:
+    """The mirror's guards.
+
+    :param allow_empty_input: also mirror the operator's default cadence when no row names it (an empty
+        query then takes everyone off it, within ``max_removals``).
+    :param max_removals: most removals per cadence: an int, or a float in ``[0, 1]`` (share of its members).
+    :param remove_only_added_by: only memberships of this user are candidates (reps' own adds stay).
+    """
+
+    allow_empty_input: bool = False
+    max_removals: int | float = 0.1
+    remove_only_added_by: int | None = None
+
+    def limit(self, members: int) -> int:
+        """The most removals allowed from a cadence with ``members`` current members."""
+        if isinstance(self.max_removals, float):
+            return math.floor(self.max_removals * members)
+        return int(self.max_removals)
+
+    def candidate(self, membership: Membership) -> bool:
+        """Whether a membership not in the input may be removed."""
+        if self.remove_only_added_by is None:
+            return True
+        user = membership.get("user")
+        return isinstance(user, Mapping) and user.get("id") == self.remove_only_added_by
+
+
+def plan_removals(
+    options: MirrorOptions,
+    wanted: Mapping[int, set[int]],
+    members: Mapping[int, Mapping[int, Membership]],
+) -> tuple[list[tuple[int, int, Membership]], list[str]]:
+    """``(removals, refusals)``: ``(cadence, person, membership)`` to remove, and why the plan is refused
+    (empty when it is within the guards)."""
+    removals: list[tuple[int, int, Membership]] = []
+    refusals: list[str] = []
+    for cadence in sorted(members):
+        records = members[cadence]
+        keep = wanted.get(cadence, set())
+        candidates = [
+            (cadence, person, membership)
+            for person, membership in sorted(records.items())
+            if person not in keep and options.candidate(membership)
+        ]
+        limit = options.limit(len(records))
+        if len(candidates) > limit:
+            refusals.append(
+                f"cadence {cadence}: {len(candidates)} of its {len(records)} members would be removed, "
+                f"max_removals={options.max_removals!r} allows {limit}"
+            )
+        removals.extend(candidates)
+    return removals, refusals
