@@ -84,3 +84,4 @@ strict_rows_dag = make_rows_dag("salesloft_test_sync_rows_strict")  # max_failed
 newest_rows_dag = make_rows_dag("salesloft_test_sync_rows_newest", on_duplicate_email="most_recently_updated")
 mirror_dag = make_rows_dag("salesloft_test_sync_mirror", mode="mirror")
 mirror_mine_dag = make_rows_dag("salesloft_test_sync_mirror_mine", mode="mirror", remove_only_added_by=1)
+mirror_dry_dag = make_rows_dag("salesloft_test_sync_mirror_dry", mode="mirror", dry_run=True)

@@ -134,3 +134,19 @@ def test_lost_delete_answers_never_leave_a_wrong_count(
     assert (summary["removed"], summary["removal_failed"]) == (4, 0)
     assert sorted(salesloft_simulator.memberships_on(11)) == list(range(1001, 1037))
     assert salesloft_simulator.stats.lost_responses > 0  # answers to DELETEs were lost, and reconciled
+
+
+def test_a_dry_run_mirror_counts_and_lists_who_would_go(
+    salesloft_simulator: SalesloftSimulator, tmp_path: Path
+) -> None:
+    put_on(salesloft_simulator, range(1001, 1031))
+    rows = [{"person_id": person} for person in range(1001, 1028)]
+
+    result, summary = mirror("salesloft_test_sync_mirror_dry", tmp_path, rows)
+
+    assert result["state"] == "success"
+    assert summary["removed"] == 3  # would be removed
+    assert [line["person_id"] for line in summary["removals"]] == [1028, 1029, 1030]
+    assert all(line["reason"] == "dry run: would be removed" for line in summary["removals"])
+    assert len(salesloft_simulator.memberships_on(11)) == 30  # nothing removed
+    assert salesloft_simulator.stats.calls_by_route["DELETE /v2/cadence_memberships/:id"] == 0
