@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+#: The connection the hook and operators use unless told otherwise.
+DEFAULT_CONN_ID = "salesloft_default"
 DEFAULT_API_URL = "https://api.salesloft.com"
 DEFAULT_TOKEN_URL = "https://accounts.salesloft.com/oauth/token"
 DEFAULT_APP_URL = "https://app.salesloft.com"

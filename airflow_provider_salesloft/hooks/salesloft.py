@@ -92,7 +92,7 @@ class SalesloftHook(BaseHook):
     """
 
     conn_name_attr = "salesloft_conn_id"
-    default_conn_name = "salesloft_default"
+    default_conn_name = connection_form.DEFAULT_CONN_ID
     conn_type = "salesloft"
     hook_name = "Salesloft"
 

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import BaseOperator
 
-from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+from airflow_provider_salesloft.connection_form import DEFAULT_CONN_ID
 from airflow_provider_salesloft.links import CADENCE_URL_ATTRIBUTE, SalesloftCadenceLink, publish_cadence_url
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
+
+    from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 
 
 class SalesloftBaseOperator(BaseOperator):
@@ -28,7 +30,7 @@ class SalesloftBaseOperator(BaseOperator):
     operator_extra_links = (SalesloftCadenceLink(),)
     ui_color = "#e8f0fe"
 
-    def __init__(self, *, salesloft_conn_id: str = SalesloftHook.default_conn_name, **kwargs: Any) -> None:
+    def __init__(self, *, salesloft_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.salesloft_conn_id = salesloft_conn_id
         # Read by the link on Airflow 3 right after execute(); "" until the task knows its cadence, so a
@@ -41,7 +43,10 @@ class SalesloftBaseOperator(BaseOperator):
 
     @cached_property
     def hook(self) -> SalesloftHook:
-        """The Salesloft hook of this task (built on first use, after templates are rendered)."""
+        """The Salesloft hook of this task (built on first use, after templates are rendered; imported then,
+        so that DAG files importing the operators stay light to parse)."""
+        from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+
         return SalesloftHook(salesloft_conn_id=self.salesloft_conn_id, **self.hook_kwargs())
 
     def publish_cadence_url(self, context: Context, cadence_id: int) -> None:

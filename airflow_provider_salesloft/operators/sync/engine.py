@@ -5,14 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_salesloft.exceptions import (
     SalesloftAPIError,
     SalesloftNotFoundError,
     SalesloftValidationError,
 )
-from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions, plan_removals
 from airflow_provider_salesloft.operators.sync.people import (
     PeopleLookup,
@@ -23,6 +22,9 @@ from airflow_provider_salesloft.operators.sync.people import (
 )
 from airflow_provider_salesloft.operators.sync.report import SyncReport
 from airflow_provider_salesloft.operators.sync.rows import Outcome, PlannedRow, RowOutcome, parse_row
+
+if TYPE_CHECKING:
+    from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 
 
 def chunks(rows: Iterable[Any], size: int) -> Iterator[list[tuple[int, Any]]]:

@@ -4,10 +4,12 @@ and by id (100 a call, so do-not-contact people and unknown ids are known before
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_salesloft.exceptions import SalesloftUnexpectedAnswerError
-from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+
+if TYPE_CHECKING:
+    from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 
 #: The addresses of a person a row's email is compared with (trimmed, case-insensitive).
 EMAIL_FIELDS = ("email_address", "personal_email_address", "secondary_email_address")
