@@ -16,8 +16,9 @@ Budgets. Every retry loop stops, and raises the last error, when the next wait w
 ``max_elapsed_s`` (everything counts: waits, the pacer's holds, the requests themselves), after
 ``max_attempts`` failures other than 429, or after ``max_rate_limited`` 429s. A 429 waits at least
 ``rate_limit_min_wait_s`` whatever the server says (``Retry-After: 0`` must not become a storm). A call made
-inside another one (the lost-response lookups of an add) shares the outer call's deadline and gives up on
-its first failure other than 429, since the outer call retries the whole check.
+inside another one (a token fetch, the lost-response lookups of an add) shares the outer call's deadline;
+within :func:`one_attempt_each` (those lookups) it also gives up on its first failure other than 429,
+since the outer call retries the whole check.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -47,6 +49,17 @@ T = TypeVar("T")
 _budget = threading.local()
 #: Rate-limit window assumed where no pacer knows better (Salesloft's limit is per minute).
 DEFAULT_WINDOW_S = 60.0
+
+
+@contextmanager
+def one_attempt_each() -> Iterator[None]:
+    """Calls made inside give up on their first failure other than 429: the caller's loop retries."""
+    previous = getattr(_budget, "single", False)
+    _budget.single = True
+    try:
+        yield
+    finally:
+        _budget.single = previous
 
 
 def window_wait(window_s: float) -> Callable[[], float]:
@@ -164,8 +177,8 @@ class RetryPolicy:
         def _stop(state: tenacity.RetryCallState) -> bool:
             upcoming = _planned_wait(state)
             rate_limited = sum(1 for error in errors.values() if isinstance(error, SalesloftRateLimitError))
-            # Nested in another call, one failure ends this one: the outer call's loop is the retry loop.
-            max_failures = 1 if outer_deadline is not None else self.max_attempts
+            # Inside one_attempt_each() (the lookups of an add), the outer call's loop is the retry loop.
+            max_failures = 1 if getattr(_budget, "single", False) else self.max_attempts
             if len(errors) - rate_limited >= max_failures or rate_limited >= self.max_rate_limited:
                 return True
             already_waited = sum(s for n, s in planned.items() if n < state.attempt_number)

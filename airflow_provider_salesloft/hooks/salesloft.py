@@ -34,7 +34,7 @@ from airflow_provider_salesloft.hooks.auth import (
     VariableTokenStore,
 )
 from airflow_provider_salesloft.hooks.clock import ServerClock
-from airflow_provider_salesloft.hooks.paging import lookup_batches
+from airflow_provider_salesloft.hooks.paging import MAX_PER_PAGE, lookup_batches, paginate, unwrap
 from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
 from airflow_provider_salesloft.hooks.scopes import SCOPE_CHECKS
 from airflow_provider_salesloft.hooks.settings import (
@@ -46,13 +46,7 @@ from airflow_provider_salesloft.hooks.settings import (
     ConnectionSettings,
     parse_base_url,
 )
-from airflow_provider_salesloft.hooks.transport import (
-    MAX_PER_PAGE,
-    SalesloftTransport,
-    make_session,
-    query_params,
-    unwrap,
-)
+from airflow_provider_salesloft.hooks.transport import SalesloftTransport, make_session, query_params
 from airflow_provider_salesloft.validation import check_rate_limit_share, coerce_id, coerce_optional_id
 
 __all__ = [
@@ -232,8 +226,8 @@ class SalesloftHook(BaseHook):
     def paginate(
         self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any
     ) -> Iterator[dict[str, Any]]:
-        """Yield every record of a list endpoint (see :meth:`SalesloftTransport.paginate`)."""
-        return self.transport.paginate(path, params, **kwargs)
+        """Yield every record of a list endpoint (see :func:`.paging.paginate`)."""
+        return paginate(self.transport.request, path, params, **kwargs)
 
     def membership_added_since(self, membership: Mapping[str, Any], since: datetime) -> bool:
         """True when ``membership`` is on its cadence and was (re)added at or after ``since`` (our clock).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,8 +25,9 @@ from airflow_provider_salesloft.exceptions import (
 from airflow_provider_salesloft.hooks.answers import MAX_BODY_BYTES, Answer, error_from_answer, redact
 from airflow_provider_salesloft.hooks.auth import TokenSource
 from airflow_provider_salesloft.hooks.clock import ServerClock
-from airflow_provider_salesloft.hooks.paging import MAX_PER_PAGE, paginate, unwrap
+from airflow_provider_salesloft.hooks.paging import unwrap
 from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
+from airflow_provider_salesloft.hooks.retry import one_attempt_each
 from airflow_provider_salesloft.hooks.scopes import probable_scope
 from airflow_provider_salesloft.hooks.settings import ConnectionSettings
 
@@ -119,7 +120,8 @@ class SalesloftTransport:
             nonlocal last_error
             if number > 1 and reconcile is not None and last_error and policy.maybe_committed(last_error):
                 try:
-                    found = reconcile()
+                    with one_attempt_each():
+                        found = reconcile()
                 except SalesloftError as lookup_error:  # the outcome stays unknown: retry the whole check
                     raise SalesloftTransportError(
                         f"{method} {path} failed ({last_error}), and checking whether it was carried out "
@@ -308,20 +310,6 @@ class SalesloftTransport:
     def get_record(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """GET ``path`` and return its ``data`` object; a missing or non-object ``data`` is an error."""
         return record_of(self.request("GET", path, params=params), "GET", path)
-
-    def paginate(
-        self,
-        path: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        per_page: int = MAX_PER_PAGE,
-        cursor_field: str | None = None,
-        max_pages: int | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Yield every record of a list endpoint (see :func:`.paging.paginate`)."""
-        return paginate(
-            self.request, path, params, per_page=per_page, cursor_field=cursor_field, max_pages=max_pages
-        )
 
 
 _RECORD_NAMES = {

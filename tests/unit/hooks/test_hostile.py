@@ -359,3 +359,20 @@ def test_date_behind_is_corrected_by_record_timestamps(salesloft_simulator: Any,
     membership, added_now = hook.ensure_cadence_membership(1042, 10)  # ... so the old add is told apart
     assert added_now is False
     assert membership["person"]["id"] == 1042
+
+
+def test_a_transient_token_endpoint_error_inside_a_call_is_retried(hook_on: Any) -> None:
+    """Only the lost-answer lookups of an add take one attempt each; a token fetch keeps its retries."""
+    answers = iter([Reply(503, b"busy"), Reply(200, {"access_token": "at-1", "expires_in": 7200})])
+
+    def script(seen: Seen) -> Reply:
+        if seen.path == "/oauth/token":
+            return next(answers)
+        return Reply(200, {"data": {"name": "Ada", "email": "ada@example.com"}})
+
+    with HostileServer(script) as server:
+        token_url = f"{server.url}/oauth/token"
+        hook = hook_on(server, password=None, client_id="a", client_secret="b", oauth_url=token_url)
+        hook.token_source.store = _MemoryStore()  # type: ignore[attr-defined]
+        assert hook.get_me()["name"] == "Ada"
+    assert len(server.requests("POST", "/oauth/token")) == 2
