@@ -99,21 +99,29 @@ class Stats:
 
 
 class Dice:
-    """Seeded, thread-safe dice: the same seed gives the same faults in the same order.
+    """Seeded, thread-safe dice, one stream per fault: the same seed gives each fault the same sequence,
+    whatever the others draw (how often 503s or latency are rolled depends on timing; a fault's own
+    sequence then does not).
 
     :param seed: the seed.
     """
 
     def __init__(self, seed: int) -> None:
-        self._random = random.Random(seed)
+        self._seed = seed
+        self._streams: dict[str, random.Random] = {}
         self._lock = threading.Lock()
 
-    def roll(self, share: float) -> bool:
-        """True with probability ``share``."""
+    def _stream(self, name: str) -> random.Random:
+        if name not in self._streams:
+            self._streams[name] = random.Random(f"{self._seed}:{name}")
+        return self._streams[name]
+
+    def roll(self, share: float, stream: str = "default") -> bool:
+        """True with probability ``share``, drawn from ``stream``."""
         if share <= 0:
             return False
         with self._lock:
-            return self._random.random() < share
+            return self._stream(stream).random() < share
 
     def latency(self, latency_ms: tuple[float, float]) -> float:
         """Seconds to sleep before answering, drawn from ``latency_ms``."""
@@ -121,4 +129,4 @@ class Dice:
         if high <= 0:
             return 0.0
         with self._lock:
-            return self._random.uniform(low, high) / 1000.0
+            return self._stream("latency").uniform(low, high) / 1000.0

@@ -258,7 +258,7 @@ class SalesloftSimulator:
 
     def fault_happens(self, share_fault: str, counter: str) -> bool:
         """Roll the dice for the fault named ``share_fault``; count it in ``stats.<counter>`` if it hits."""
-        if not self.dice.roll(getattr(self.faults, share_fault)):
+        if not self.dice.roll(getattr(self.faults, share_fault), stream=share_fault):
             return False
         with self.state.lock:
             setattr(self.stats, counter, getattr(self.stats, counter) + 1)
