@@ -10,6 +10,7 @@ body Salesloft sent, never from request headers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowException
@@ -166,6 +167,24 @@ class SalesloftMirrorGuardError(SalesloftError):
     """A mirror sync would remove more people than its guards allow; nothing was removed."""
 
 
+class SalesloftBulkJobTimeoutError(SalesloftError):
+    """A bulk job was not done within the time allowed (it keeps running in Salesloft).
+
+    :param job_id: the job.
+    :param job: the job as last seen.
+    :param timeout_s: the time allowed.
+    """
+
+    def __init__(self, job_id: int, job: Mapping[str, Any], timeout_s: float) -> None:
+        self.job_id = job_id
+        self.job = dict(job)
+        super().__init__(
+            f"Salesloft bulk job {job_id} was not done within {timeout_s:g} s (state {job.get('state')!r}, "
+            f"{job.get('processed')} of {job.get('total')} records processed); it keeps running in "
+            "Salesloft: raise the timeout, or read its results later"
+        )
+
+
 _ERRORS_BY_STATUS: dict[int, type[SalesloftAPIError]] = {
     400: SalesloftBadRequestError,
     401: SalesloftAuthenticationError,
@@ -181,3 +200,10 @@ def api_error_class(status_code: int) -> type[SalesloftAPIError]:
     if status_code >= 500:
         return SalesloftServerError
     return _ERRORS_BY_STATUS.get(status_code, SalesloftAPIError)
+
+
+def error_summary(error: BaseException) -> str:
+    """A failure as one line for a row's reason: Salesloft's status and message, or the error's text."""
+    if isinstance(error, SalesloftAPIError):
+        return f"{error.status_code}: {error.message}"
+    return str(error) or error.__class__.__name__

@@ -36,7 +36,14 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_salesloft.operators.cadence_membership",
                     "airflow_provider_salesloft.operators.remove_membership",
                     "airflow_provider_salesloft.operators.sync",
+                    "airflow_provider_salesloft.operators.upsert_people",
                 ],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": "Salesloft",
+                "python-modules": ["airflow_provider_salesloft.triggers.bulk_job"],
             }
         ],
         "connection-types": [

@@ -101,7 +101,13 @@ class ServerClock:
         """
         if not membership.get("currently_on_cadence"):
             return False
-        added_at = parse_timestamp(membership.get("added_at"))
+        return self.stamped_since(membership.get("added_at"), since)
+
+    def stamped_since(self, timestamp: Any, since: datetime) -> bool | None:
+        """Whether Salesloft's ``timestamp`` (e.g. a person's ``created_at``) is at or after ``since`` (our
+        clock): True or False when it can be told, None when it cannot; True when the timestamp is missing.
+        """
+        added_at = parse_timestamp(timestamp)
         if added_at is None:
             return True
         if self.lower_bound is not None and added_at < since + self.lower_bound - CLOCK_MARGIN_MEASURED:

@@ -8,7 +8,7 @@ settings in :mod:`~airflow_provider_salesloft.hooks.settings`, tokens in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, ClassVar
@@ -33,8 +33,10 @@ from airflow_provider_salesloft.hooks.auth import (
     TokenSource,
     VariableTokenStore,
 )
+from airflow_provider_salesloft.hooks.bulk_jobs import BulkJobActions
 from airflow_provider_salesloft.hooks.clock import ServerClock
-from airflow_provider_salesloft.hooks.paging import MAX_PER_PAGE, lookup_batches, paginate, unwrap
+from airflow_provider_salesloft.hooks.paging import MAX_PER_PAGE, paginate, unwrap
+from airflow_provider_salesloft.hooks.people import PeopleActions
 from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
 from airflow_provider_salesloft.hooks.scopes import SCOPE_CHECKS
 from airflow_provider_salesloft.hooks.settings import (
@@ -64,7 +66,7 @@ __all__ = [
 DEFAULT_POOL_SIZE = 16
 
 
-class SalesloftHook(BaseHook):
+class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
     """Talk to the Salesloft REST API v2.
 
     The connection (type ``salesloft``) gives the API root in ``host`` (default
@@ -403,50 +405,6 @@ class SalesloftHook(BaseHook):
             return current if not current.get("currently_on_cadence") else None
 
         self.request("DELETE", path, reconcile=reconcile)
-
-    def find_people_by_email(self, emails: Iterable[str]) -> list[dict[str, Any]]:
-        """``GET /v2/people?email_addresses[]=…``: the people Salesloft returns for these emails.
-
-        Emails are de-duplicated case-insensitively (the first spelling is sent) and asked in batches of at
-        most 100 emails and :data:`MAX_LOOKUP_QUERY_BYTES` of query string (proxies commonly refuse URLs
-        over 8 KB); a batch refused as too long (414, or 400) is split in two and asked again. Which of a
-        person's addresses Salesloft matches is not documented: compare the answer with every address.
-        """
-        unique: dict[str, str] = {}
-        for email in emails:
-            if email and email.strip():
-                unique.setdefault(email.strip().lower(), email.strip())
-        return self._lookup("/v2/people", "email_addresses", list(unique.values()))
-
-    def get_people(self, ids: Iterable[int]) -> list[dict[str, Any]]:
-        """``GET /v2/people?ids[]=…``: the people with these ids that the connection's user can see."""
-        unique = list(dict.fromkeys(coerce_id("person_id", ident) for ident in ids))
-        return self._lookup("/v2/people", "ids", unique)
-
-    def get_person(self, person_id: int) -> dict[str, Any]:
-        """``GET /v2/people/{id}``."""
-        return self.transport.get_record(f"/v2/people/{coerce_id('person_id', person_id)}")
-
-    def _lookup(self, path: str, name: str, values: list[Any]) -> list[dict[str, Any]]:
-        """Look records up by a list filter, in batches that fit a URL."""
-        found: list[dict[str, Any]] = []
-        for batch in lookup_batches(f"{name}[]", values):
-            found.extend(self._lookup_batch(path, name, batch))
-        return found
-
-    def _lookup_batch(self, path: str, name: str, batch: list[Any]) -> list[dict[str, Any]]:
-        try:
-            # 100 ids fit one page; emails may match several people each (intentional duplicates).
-            pages = 1 if name == "ids" else None
-            return list(self.paginate(path, query_params({name: batch}), max_pages=pages))
-        except SalesloftAPIError as error:
-            if error.status_code not in (400, 414) or len(batch) < 2:
-                raise
-            self.log.warning(
-                "Salesloft refused a lookup of %d values (%d): splitting it", len(batch), error.status_code
-            )
-            half = len(batch) // 2
-            return self._lookup_batch(path, name, batch[:half]) + self._lookup_batch(path, name, batch[half:])
 
     def get_cadence(self, cadence_id: int) -> dict[str, Any]:
         """``GET /v2/cadences/{id}``."""

@@ -16,7 +16,7 @@ class Faults:
     :param latency_ms: (min, max) milliseconds added to every API answer.
     :param error_503_share: share of API calls answered 503 with an HTML body, without acting.
     :param drop_share: share of API calls whose connection is closed before they are handled.
-    :param lost_response_share: share of committed membership POSTs and DELETEs whose connection is closed
+    :param lost_response_share: share of committed writes (POST, PUT, DELETE) whose connection is closed
         instead of answered.
     :param rate_limit: cost allowed per window for the whole team.
     :param rate_window_s: window length in seconds (Salesloft: 60).
@@ -35,6 +35,7 @@ class Faults:
     :param add_state: ``current_state`` of a membership right after an add (``"staged"``, or ``"processing"``
         as Salesloft may answer while it works).
     :param omit_paging: list answers come without ``metadata.paging`` (seen in real answers).
+    :param bulk_job_records_per_s: how fast bulk jobs process their records once ready (0: at once).
     :param max_url_bytes: longest request URL (path and query) accepted; longer ones are answered 414, as
         many proxies do (0: no limit).
     """
@@ -57,6 +58,7 @@ class Faults:
     add_state: str = "staged"
     omit_paging: bool = False
     max_url_bytes: int = 0
+    bulk_job_records_per_s: float = 500.0
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply ``changes`` (field name -> value), refusing unknown names."""
@@ -86,6 +88,7 @@ class Stats:
     memberships_created: int = 0
     adds: int = 0
     already_on_answers: int = 0
+    people_created: int = 0
     tokens_issued: int = 0
     unauthorized: int = 0
     cost_by_window: Counter[int] = field(default_factory=Counter)

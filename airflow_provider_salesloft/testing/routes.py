@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_salesloft.testing import people
 from airflow_provider_salesloft.testing.api import not_found
 from airflow_provider_salesloft.testing.seeds import render_cadence
 
@@ -25,7 +26,7 @@ class ApiRequest:
 
 
 Answer = tuple[int, Any]
-#: The scope each read needs (as Salesloft names them); writes carry no scope, only the user's permissions.
+#: The scope each call needs (as Salesloft names them); membership writes need only the user's permissions.
 SCOPES = {
     "GET /v2/people": "people:read",
     "GET /v2/people/:id": "people:read",
@@ -34,6 +35,12 @@ SCOPES = {
     "GET /v2/steps": "cadences:read",
     "GET /v2/cadence_memberships": "cadences:read",
     "GET /v2/cadence_memberships/:id": "cadences:read",
+    "POST /v2/people": "people:write",
+    "PUT /v2/people/:id": "people:write",
+    "POST /v2/person_upserts": "people:write",
+    "POST /v2/bulk_jobs": "people:write",
+    "POST /v2/bulk_jobs/:id/job_data": "people:write",
+    "PUT /v2/bulk_jobs/:id": "people:write",
 }
 Handler = Callable[["SalesloftSimulator", ApiRequest], Answer]
 ROUTES: dict[str, Handler] = {}
@@ -138,3 +145,52 @@ def list_steps(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 @route("GET /v2/users")
 def list_users(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
     return 200, sim.page(list(sim.state.users.values()), request.params)
+
+
+@route("POST /v2/people")
+def create_person(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    sim.stats.people_created += 1
+    return 200, {"data": people.create_person(sim.state, dict(request.params))}
+
+
+@route("PUT /v2/people/:id")
+def update_person(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, {"data": people.update_person(sim.state, _ident(request), dict(request.params))}
+
+
+@route("POST /v2/person_upserts")
+def upsert_person(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    upserted = people.upsert_person(sim.state, dict(request.params))
+    sim.stats.people_created += upserted["upsert_type"] == "create"
+    return 200, {"data": upserted}
+
+
+@route("POST /v2/bulk_jobs")
+def create_bulk_job(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, {"data": sim.bulk_jobs.create(request.params)}
+
+
+@route("GET /v2/bulk_jobs")
+def list_bulk_jobs(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, sim.page(sim.bulk_jobs.list_jobs(request.params), request.params)
+
+
+@route("GET /v2/bulk_jobs/:id")
+def get_bulk_job(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, {"data": sim.bulk_jobs.job(_ident(request)).render()}
+
+
+@route("PUT /v2/bulk_jobs/:id")
+def update_bulk_job(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, {"data": sim.bulk_jobs.update(_ident(request), request.params)}
+
+
+@route("POST /v2/bulk_jobs/:id/job_data")
+def add_bulk_job_data(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, {"data": sim.bulk_jobs.add_data(_ident(request), request.params)}
+
+
+@route("GET /v2/bulk_jobs/:id/results")
+def bulk_job_results(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    results = sim.bulk_jobs.results(_ident(request), request.params)
+    return 200, {"data": results}

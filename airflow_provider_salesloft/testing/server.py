@@ -224,7 +224,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             self._send(error.status, self._error_body(error), headers)
             return
         committed_add = method == "POST" and route_of(path) == "/v2/cadence_memberships"
-        committed_write = committed_add or (method == "DELETE" and route_of(path).startswith("/v2/cadence_"))
+        committed_write = method in ("POST", "PUT", "DELETE")
         if committed_write and sim.fault_happens("lost_response_share", "lost_responses"):
             self._drop()
             return

@@ -25,6 +25,7 @@ from typing import Any
 
 from airflow_provider_salesloft.hooks.settings import is_loopback
 from airflow_provider_salesloft.testing.api import DEEP_PAGE_COSTS, ApiError, paged
+from airflow_provider_salesloft.testing.bulk_jobs import BulkJobs
 from airflow_provider_salesloft.testing.faults import Dice, Faults, Stats
 from airflow_provider_salesloft.testing.oauth import DEFAULT_API_KEY, OAuthServer
 from airflow_provider_salesloft.testing.rate_limit import TeamRateLimit
@@ -94,6 +95,7 @@ class SalesloftSimulator:
         self.state = SalesloftState(
             people=people, intentional_duplicates=intentional_duplicates, email_lookup=email_lookup
         )
+        self.bulk_jobs = BulkJobs(self.state, lambda: self.faults.bulk_job_records_per_s)
         self.scopes = {key: set(granted) for key, granted in (scopes or {}).items()}
         self.stats = Stats()
         self.oauth = OAuthServer(api_keys, dict(oauth_clients or {}), self.state.lock)

@@ -45,7 +45,7 @@ class SalesloftState:
             900 + n: {"id": 900 + n, "state": "scheduled", "user_id": 1} for n in range(50)
         }
         self.people: dict[int, dict[str, Any]] = {}
-        self.people_by_email: dict[str, int] = {}
+        self.email_index: dict[str, list[int]] = {}  # primary email, lower-cased -> people
         for n in range(1, people + 1):
             self.add_person(1000 + n, f"person{n}@example.com")
         for special in seeds.SPECIAL_PEOPLE:
@@ -53,6 +53,7 @@ class SalesloftState:
                 continue
             fields = {key: value for key, value in special.items() if key not in ("id", "email_address")}
             self.add_person(special["id"], special["email_address"], **fields)
+        self.next_person_id = max(200_000, max(self.people, default=0))  # people created through the API
         self.memberships: dict[int, dict[str, Any]] = {}
         self.membership_by_pair: dict[tuple[int, int], int] = {}
         self._next_membership_id = 50_000
@@ -79,8 +80,21 @@ class SalesloftState:
             **fields,
         }
         self.people[person_id] = person
-        self.people_by_email.setdefault(email_address.lower(), person_id)
+        self.index_email(person)
         return person
+
+    def index_email(self, person: dict[str, Any]) -> None:
+        """Index a person by primary email (for writes that match on it)."""
+        email = str(person.get("email_address") or "").strip().lower()
+        if email:
+            self.email_index.setdefault(email, []).append(person["id"])
+
+    def unindex_email(self, person: dict[str, Any]) -> None:
+        """Forget a person's primary email in the index (before it changes)."""
+        email = str(person.get("email_address") or "").strip().lower()
+        holders = self.email_index.get(email, [])
+        if person["id"] in holders:
+            holders.remove(person["id"])
 
     # -- memberships -------------------------------------------------------------------------------------
     def render_membership(self, membership: dict[str, Any]) -> dict[str, Any]:
@@ -208,8 +222,12 @@ class SalesloftState:
         emails = params.get("email_addresses[]")
         if emails:
             wanted = {str(e).strip().lower() for e in as_list(emails)}
-            fields = EMAIL_FIELDS if self.email_lookup == "all" else EMAIL_FIELDS[:1]
-            people = [p for p in people if any(str(p.get(f) or "").lower() in wanted for f in fields)]
+            if self.email_lookup == "all":
+                people = [
+                    p for p in people if any(str(p.get(f) or "").lower() in wanted for f in EMAIL_FIELDS)
+                ]
+            else:  # the primary address, through its index
+                people = [self.people[i] for email in wanted for i in self.email_index.get(email, ())]
         ids = params.get("ids[]")
         if ids:
             wanted_ids = {int(i) for i in as_list(ids) if str(i).isdigit()}

@@ -8,9 +8,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_salesloft.exceptions import (
-    SalesloftAPIError,
     SalesloftNotFoundError,
     SalesloftValidationError,
+    error_summary,
 )
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions, plan_removals
 from airflow_provider_salesloft.operators.sync.people import (
@@ -37,13 +37,6 @@ def chunks(rows: Iterable[Any], size: int) -> Iterator[list[tuple[int, Any]]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def error_reason(error: BaseException) -> str:
-    """A row's failure reason: Salesloft's status and message, or the error's own text."""
-    if isinstance(error, SalesloftAPIError):
-        return f"{error.status_code}: {error.message}"
-    return str(error) or error.__class__.__name__
 
 
 class SyncRun:
@@ -217,7 +210,7 @@ class SyncRun:
         try:
             self.hook.delete_cadence_membership(removal[2]["id"])
         except Exception as error:  # every removal is accounted for, whatever went wrong
-            return error_reason(error)
+            return error_summary(error)
         return None
 
     # -- writing -----------------------------------------------------------------------------------------
@@ -259,11 +252,11 @@ class SyncRun:
             outcome = Outcome.ADDED if added_now else Outcome.ALREADY_ON_CADENCE
             return row.outcome(outcome, membership.get("id"), reason=row.note)
         except SalesloftValidationError as error:
-            return row.outcome(Outcome.FAILED, reason=error_reason(error))
+            return row.outcome(Outcome.FAILED, reason=error_summary(error))
         except SalesloftNotFoundError as error:
             return self._explain_not_found(row, error)
         except Exception as error:  # every row is accounted for, whatever went wrong
-            return row.outcome(Outcome.FAILED, reason=error_reason(error))
+            return row.outcome(Outcome.FAILED, reason=error_summary(error))
 
     def _explain_not_found(self, row: PlannedRow, error: SalesloftNotFoundError) -> RowOutcome:
         """A 404 on an add: find out which record is missing (the cadence was checked when planning)."""
@@ -276,7 +269,9 @@ class SyncRun:
         suspects = [f"person {row.person_id}" + (" (found by email)" if row.email else "")]
         if row.step_id is not None:
             suspects.append(f"step_id {row.step_id}")
-        return row.outcome(Outcome.FAILED, reason=f"{' or '.join(suspects)} {hidden} ({error_reason(error)})")
+        return row.outcome(
+            Outcome.FAILED, reason=f"{' or '.join(suspects)} {hidden} ({error_summary(error)})"
+        )
 
     def _users(self) -> set[int]:
         with self._lookup_lock:

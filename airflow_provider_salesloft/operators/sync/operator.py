@@ -7,16 +7,16 @@ file in :mod:`~airflow_provider_salesloft.operators.sync.report`.
 
 from __future__ import annotations
 
-import ast
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import IO, TYPE_CHECKING, Any
 
-from airflow.providers.common.compat.sdk import AirflowException, BaseHook, ObjectStoragePath
+from airflow.providers.common.compat.sdk import AirflowException, ObjectStoragePath
 
 from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError, SalesloftMirrorGuardError
 from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
+from airflow_provider_salesloft.operators.input_rows import check_rows_or_sql, input_rows
 from airflow_provider_salesloft.operators.sync.engine import SyncRun, chunks
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.report import SyncReport
@@ -131,10 +131,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         super().__init__(**kwargs)
         check_choice("mode", mode, SYNC_MODES)
         check_max_removals(max_removals)
-        if (rows is None) == (sql is None):
-            raise ValueError("give exactly one of rows= or sql=")
-        if sql is not None and not sql_conn_id:
-            raise ValueError("sql= needs sql_conn_id=")
+        check_rows_or_sql(rows, sql, sql_conn_id)
         check_rate_limit_share(rate_limit_share)
         check_int_range("max_concurrency", max_concurrency, 1, 64)
         check_int_range("chunk_size", chunk_size, 1)
@@ -170,7 +167,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             "user_id": coerce_optional_id("user_id", self.user_id),
             "step_id": coerce_optional_id("step_id", self.step_id),
         }
-        rows, total = self._input_rows()
+        rows, total = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
         with self._report_stream() as stream:
             report = SyncReport(self.log, total, stream, dry_run=self.is_dry_run)
             run = SyncRun(
@@ -217,46 +214,6 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             max_removals=self.max_removals,
             remove_only_added_by=coerce_optional_id("remove_only_added_by", self.remove_only_added_by),
         )
-
-    def _input_rows(self) -> tuple[Iterable[Mapping[str, Any]], int | None]:
-        if self.sql is not None:
-            return self._sql_rows(), None
-        rows = self.rows
-        if isinstance(rows, str):  # a Jinja-rendered list, without render_template_as_native_obj
-            try:
-                rows = json.loads(rows)
-            except ValueError:
-                try:
-                    rows = ast.literal_eval(rows)
-                except (ValueError, SyntaxError):
-                    raise SalesloftInvalidArgumentError(
-                        "rows", rows[:200], "must be a list of mappings"
-                    ) from None
-        if isinstance(rows, Mapping) or not isinstance(rows, Iterable):
-            raise SalesloftInvalidArgumentError("rows", rows, "must be a list of mappings")
-        rows = list(rows)
-        return rows, len(rows)
-
-    def _sql_rows(self) -> Iterator[Mapping[str, Any]]:
-        """Stream the query's rows, ``chunk_size`` per fetch, as mappings keyed by lower-case column names."""
-        db_hook = BaseHook.get_connection(str(self.sql_conn_id)).get_hook()
-        connection = db_hook.get_conn()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(self.sql)
-                if not cursor.description:
-                    raise SalesloftInvalidArgumentError(
-                        "sql", str(self.sql)[:200], "must be a query that returns rows (a SELECT)"
-                    )
-                columns = [str(column[0]).lower() for column in cursor.description]
-                while batch := cursor.fetchmany(self.chunk_size):
-                    for values in batch:
-                        yield dict(zip(columns, values, strict=False))
-            finally:
-                cursor.close()
-        finally:
-            connection.close()
 
     def _report_stream(self) -> AbstractContextManager[IO[str] | None]:
         if not self.report_path:

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 
 from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError
+from airflow_provider_salesloft.person_fields import blank_to_none, normalize_email
 from airflow_provider_salesloft.validation import coerce_optional_id
 
 
@@ -122,36 +123,3 @@ def parse_row(index: int, row: Any, defaults: Mapping[str, int | None]) -> Plann
 
 
 _ID_COLUMNS = ("person_id", "cadence_id", "user_id", "step_id")
-#: Longest email address (RFC 5321).
-MAX_EMAIL_CHARS = 254
-
-
-def normalize_email(value: Any) -> tuple[str | None, str | None]:
-    """A row's email, trimmed: ``(email, None)``; ``(None, None)`` when absent or blank; ``(None, problem)``
-    for a value that is no address (it is never sent: ``_is_null``, for one, is a filter keyword)."""
-    value = blank_to_none(value)
-    if value is None:
-        return None, None
-    if not isinstance(value, str):
-        return None, f"email must be text, got {type(value).__name__}"
-    text = value.strip()
-    local, at, domain = text.rpartition("@")
-    if (
-        not at
-        or not local
-        or "." not in domain
-        or len(text) > MAX_EMAIL_CHARS
-        or any(char.isspace() or not char.isprintable() for char in text)
-        or text.lower() == "_is_null"
-    ):
-        return None, f"email is not an address: {text[:80]!r}"
-    return text, None
-
-
-def blank_to_none(value: Any) -> Any:
-    """Warehouse NULLs, empty cells and NaN mean "not given"."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, float) and value != value:  # NaN from dataframes
-        return None
-    return value

@@ -1,0 +1,144 @@
+"""Upserting people, one call each or in one bulk job: what both the upsert operator and the sync's
+``create_missing_people`` use.
+
+One call per person costs ``n`` calls; a ``person/upsert`` bulk job costs about
+``3 + n/5000 + n/100 + polls`` (create, uploads, start, result pages, polls), so it wins from a few dozen
+people on; :func:`use_bulk` decides.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_salesloft.exceptions import error_summary
+from airflow_provider_salesloft.person_fields import MAX_RECORDS_PER_UPLOAD, normalize_email
+from airflow_provider_salesloft.validation import coerce_optional_id
+
+if TYPE_CHECKING:
+    from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+
+#: Polls a bulk job is assumed to need when choosing between the two ways (by cost).
+EXPECTED_POLLS = 4
+#: Results read per call.
+RESULTS_PER_PAGE = 100
+
+
+def bulk_cost(count: int, polls: int = EXPECTED_POLLS) -> int:
+    """API calls a bulk job of ``count`` records costs: create, uploads, start, polls, result pages."""
+    return 2 + math.ceil(count / MAX_RECORDS_PER_UPLOAD) + polls + math.ceil(count / RESULTS_PER_PAGE)
+
+
+def use_bulk(count: int, threshold: int | None) -> bool:
+    """Whether ``count`` records go in one bulk job: from ``threshold`` records on, or (None) when the
+    bulk job costs fewer calls than one upsert per record."""
+    if count <= 0:
+        return False
+    if threshold is not None:
+        return count >= threshold
+    return bulk_cost(count) < count
+
+
+def upsert_key_value(fields: Mapping[str, Any], upsert_key: str) -> tuple[str | None, str | None]:
+    """The value a person is matched on, normalised: ``(key, None)``, or ``(None, why it is unusable)``."""
+    value = fields.get(upsert_key)
+    if upsert_key == "email_address":
+        email, problem = normalize_email(value)
+        if email is None:
+            return None, problem or "no email to match or create the person by"
+        return email.lower(), None
+    if upsert_key == "id":
+        try:
+            ident = coerce_optional_id("id", value)
+        except ValueError as error:
+            return None, str(error)
+        return (str(ident), None) if ident is not None else (None, "no person id to match on")
+    text = str(value).strip() if value is not None else ""
+    return (text, None) if text else (None, f"no {upsert_key} to match on")
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What became of one person's upsert.
+
+    :param key: the normalised upsert-key value.
+    :param person: the person Salesloft returned, or None on error.
+    :param upsert_type: ``create`` or ``update`` (None on error).
+    :param error: why it failed, or None.
+    """
+
+    key: str
+    person: Mapping[str, Any] | None
+    upsert_type: str | None
+    error: str | None = None
+
+
+class PeopleUpserter:
+    """Upserts people for an operator, one call each or in one bulk job.
+
+    :param hook: the Salesloft hook.
+    :param upsert_key: ``email_address``, ``crm_id`` or ``id``.
+    """
+
+    def __init__(self, hook: SalesloftHook, upsert_key: str) -> None:
+        self.hook = hook
+        self.upsert_key = upsert_key
+
+    def record(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """A bulk-job record: the person's fields and its ``upsert_key``."""
+        return {**fields, "upsert_key": self.upsert_key}
+
+    def one_by_one(
+        self, pool: ThreadPoolExecutor, people: Iterable[tuple[str, Mapping[str, Any]]]
+    ) -> Iterator[UpsertResult]:
+        """Upsert ``(key, fields)`` pairs concurrently on ``pool``; yield each result in input order."""
+        return pool.map(lambda pair: self._upsert(*pair), people)
+
+    def _upsert(self, key: str, fields: Mapping[str, Any]) -> UpsertResult:
+        try:
+            answer = self.hook.upsert_person(fields, upsert_key=self.upsert_key)
+        except Exception as error:  # every person is accounted for, whatever went wrong
+            return UpsertResult(key, None, None, error_summary(error))
+        return UpsertResult(key, answer["person"], str(answer.get("upsert_type") or "update"))
+
+    def start_job(self, name: str, people: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
+        """Create a job, upload every person's fields (5,000 a call), start it: ``(job id, records)``."""
+        job_id = int(self.hook.create_bulk_job(name)["id"])
+        uploaded = 0
+        batch: list[dict[str, Any]] = []
+        for fields in people:
+            batch.append(self.record(fields))
+            if len(batch) >= MAX_RECORDS_PER_UPLOAD:
+                uploaded += self.hook.add_bulk_job_data(job_id, batch, uploaded_before=uploaded)
+                batch = []
+        if batch:
+            uploaded += self.hook.add_bulk_job_data(job_id, batch, uploaded_before=uploaded)
+        self.hook.start_bulk_job(job_id)
+        self.hook.log.info("Salesloft bulk job %s started with %d records", job_id, uploaded)
+        return job_id, uploaded
+
+    def job_results(self, job_id: int, expected: int | None) -> Iterator[UpsertResult]:
+        """The results of a done job, one per record (a record uploaded twice after a lost answer is
+        reported once)."""
+        seen: set[str] = set()
+        for result in self.hook.iter_bulk_job_results(job_id, expected=expected):
+            record = _mapping(result.get("record"))
+            key, _ = upsert_key_value(record, self.upsert_key)
+            key = key or f"result {result.get('id')}"
+            if key in seen:
+                continue
+            seen.add(key)
+            resource = _mapping(result.get("resource"))
+            person = _mapping(resource.get("person"))
+            if result.get("status") == "success" and person.get("id") is not None:
+                yield UpsertResult(key, person, str(resource.get("upsert_type") or "update"))
+            else:
+                reason = str(result.get("error") or "the bulk job reported no person")
+                yield UpsertResult(key, None, None, reason)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

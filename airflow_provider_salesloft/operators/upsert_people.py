@@ -1,0 +1,333 @@
+"""Create or update Salesloft people from warehouse rows: ``UpsertPeopleOperator``."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.common.compat.sdk import AirflowException, conf
+
+from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
+from airflow_provider_salesloft.operators.input_rows import check_rows_or_sql, input_rows
+from airflow_provider_salesloft.person_fields import UPSERT_KEYS, check_field_map, person_fields
+from airflow_provider_salesloft.validation import check_choice, check_int_range, check_rate_limit_share
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
+
+    from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter, UpsertResult
+
+#: Person ids are listed in the summary (``person_ids``, in row order) for inputs up to this many rows.
+MAX_LISTED_PERSON_IDS = 1000
+#: First rows listed per non-success outcome under ``samples``, and the longest reason kept.
+MAX_SAMPLES = 20
+MAX_REASON_CHARS = 300
+#: Outcome names of the summary.
+UPSERT_OUTCOMES = ("created", "updated", "failed", "invalid", "duplicates")
+
+
+class UpsertTally:
+    """Counts, samples and (for small inputs) the person id of each upserted key, in input order."""
+
+    def __init__(self, listed: dict[str, Any] | None = None) -> None:
+        carried = listed or {}
+        self.counts: Counter[str] = Counter({name: 0 for name in UPSERT_OUTCOMES})
+        self.counts.update(carried.get("counts") or {})
+        self.samples: dict[str, list[dict[str, Any]]] = carried.get("samples") or {}
+        keys = carried.get("keys", [])
+        self.keys: list[str] | None = None if keys is None else list(keys)
+        self.ids: dict[str, int] = {}
+        self.rows = int(carried.get("rows") or 0)
+
+    def note(self, outcome: str, reason: str | None = None, **line: Any) -> None:
+        """Count one row's (or one person's) outcome; list it under ``samples`` while there is room."""
+        self.counts[outcome] += 1
+        if outcome in ("created", "updated"):
+            return
+        samples = self.samples.setdefault(outcome, [])
+        if len(samples) < MAX_SAMPLES:
+            if reason:
+                line["reason"] = str(reason)[:MAX_REASON_CHARS]
+            samples.append({key: value for key, value in line.items() if value is not None})
+
+    def key_seen(self, key: str) -> None:
+        """Remember the order of keys, while the input is small enough to list person ids."""
+        if self.keys is not None:
+            self.keys.append(key)
+            if len(self.keys) > MAX_LISTED_PERSON_IDS:
+                self.keys = None
+
+    def result(self, result: UpsertResult) -> None:
+        """Count one upsert's result."""
+        if result.error is not None or result.person is None:
+            self.note("failed", result.error, key=result.key)
+            return
+        self.note("created" if result.upsert_type == "create" else "updated")
+        if self.keys is not None:
+            self.ids[result.key] = int(result.person["id"])
+
+    def carry(self) -> dict[str, Any]:
+        """What a deferred task needs back to finish its summary (JSON)."""
+        return {"counts": dict(self.counts), "samples": self.samples, "keys": self.keys, "rows": self.rows}
+
+    def summary(self, **extra: Any) -> dict[str, Any]:
+        """The XCom summary."""
+        summary: dict[str, Any] = {"rows": self.rows, **{name: self.counts[name] for name in UPSERT_OUTCOMES}}
+        summary["samples"] = {name: lines for name, lines in self.samples.items() if lines}
+        if self.keys is not None:
+            summary["person_ids"] = [self.ids.get(key) for key in self.keys]
+            if len(self.keys) == 1:
+                summary["person_id"] = summary["person_ids"][0]
+        summary.update(extra)
+        return summary
+
+
+class UpsertPeopleOperator(SalesloftBaseOperator):
+    """Create or update Salesloft people from rows (a list, an XCom, or a SQL query read in chunks).
+
+    Each row's columns map to person fields: through ``field_map`` (column -> Salesloft field, custom fields
+    as ``custom_fields.<name>``; an unknown field is refused when the DAG is parsed), plus every column
+    already named as a person field, and ``email`` as ``email_address``. People are matched on
+    ``upsert_key`` (``email_address``, ``crm_id`` or ``id``): matched ones are updated, others created.
+
+    Few rows are upserted one call each (``POST /v2/person_upserts``, a few at a time); many go in one
+    ``person/upsert`` bulk job (about ``3 + rows/5000 + rows/100 + polls`` calls in all), from
+    ``bulk_threshold`` rows on, or, by default, whenever the job costs fewer calls. With
+    ``deferrable=True`` the task waits for the job in the triggerer, holding no worker slot.
+
+    XCom ``return_value``: ``rows``, ``created``, ``updated``, ``failed`` (Salesloft refused, with reasons
+    under ``samples``), ``invalid`` (no usable key), ``duplicates`` (a key repeated in the input: upserted
+    once), ``samples``, ``method`` (``per_row`` or ``bulk``), ``bulk_job_id`` and ``waited_in`` (``worker``
+    or ``triggerer``) for a bulk job, ``api_calls``, and for inputs
+    of at most 1,000 rows ``person_ids`` (per distinct key, in input order; None where it failed) and, for
+    one row, ``person_id``. Both are also pushed as XCom keys of their own, so
+    ``CreateCadenceMembershipOperator(person_id=upsert.output["person_id"], ...)`` chains the two.
+
+    :param rows: rows to upsert (templated).
+    :param sql: a query whose columns are the rows' fields (templated).
+    :param sql_conn_id: the connection ``sql`` runs on.
+    :param field_map: column -> Salesloft person field.
+    :param upsert_key: the field people are matched on.
+    :param bulk_threshold: rows from which a bulk job is used (None: whichever costs fewer calls).
+    :param deferrable: wait for a bulk job in the triggerer (default: ``[operators] default_deferrable``).
+    :param poll_interval_s: seconds between looks at a running bulk job.
+    :param timeout_s: how long to wait for a bulk job before failing the task (the job keeps running).
+    :param max_failed_rows: the task fails (after pushing the summary) when more rows than this end
+        ``failed`` or ``invalid``.
+    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit to use.
+    :param max_concurrency: upserts in flight at once on the one-call-each path.
+    :param chunk_size: rows fetched per SQL round trip.
+    :param salesloft_conn_id: the Salesloft connection (templated).
+    """
+
+    template_fields: Sequence[str] = (*SalesloftBaseOperator.template_fields, "rows", "sql")
+    template_fields_renderers = {"sql": "sql", "rows": "json"}
+
+    def __init__(
+        self,
+        *,
+        rows: Any = None,
+        sql: str | None = None,
+        sql_conn_id: str | None = None,
+        field_map: Mapping[str, str] | None = None,
+        upsert_key: str = "email_address",
+        bulk_threshold: int | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poll_interval_s: float = 10.0,
+        timeout_s: float = 3600.0,
+        max_failed_rows: int = 0,
+        rate_limit_share: float = 0.9,
+        max_concurrency: int = 8,
+        chunk_size: int = 1000,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        check_rows_or_sql(rows, sql, sql_conn_id)
+        self.field_map = check_field_map(field_map)
+        self.upsert_key = check_choice("upsert_key", upsert_key, UPSERT_KEYS)
+        if bulk_threshold is not None:
+            check_int_range("bulk_threshold", bulk_threshold, 1)
+        check_rate_limit_share(rate_limit_share)
+        check_int_range("max_concurrency", max_concurrency, 1, 64)
+        check_int_range("chunk_size", chunk_size, 1)
+        check_int_range("max_failed_rows", max_failed_rows, 0)
+        for name, value in (("poll_interval_s", poll_interval_s), ("timeout_s", timeout_s)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError
+
+                raise SalesloftInvalidArgumentError(name, value, "must be a number of seconds > 0")
+        self.rows = rows
+        self.sql = sql
+        self.sql_conn_id = sql_conn_id
+        self.bulk_threshold = bulk_threshold
+        self.deferrable = deferrable
+        self.poll_interval_s = float(poll_interval_s)
+        self.timeout_s = float(timeout_s)
+        self.max_failed_rows = max_failed_rows
+        self.rate_limit_share = rate_limit_share
+        self.max_concurrency = max_concurrency
+        self.chunk_size = chunk_size
+
+    def hook_kwargs(self) -> dict[str, Any]:
+        """The hook's pool sized for ``max_concurrency``, paced to ``rate_limit_share``."""
+        return {"pool_size": max(self.max_concurrency, 2), "rate_limit_share": self.rate_limit_share}
+
+    # -- execute -----------------------------------------------------------------------------------------
+    def execute(self, context: Context) -> dict[str, Any]:
+        """Validate the rows, then upsert them one call each or in a bulk job (deferring if asked)."""
+        from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter, use_bulk
+
+        started = time.monotonic()
+        rows, _ = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
+        tally = UpsertTally()
+        people = self._valid_people(rows, tally)
+        upserter = PeopleUpserter(self.hook, self.upsert_key)
+        # Read ahead until the way is decided: a bulk job from the threshold (or break-even) on.
+        ahead: list[tuple[str, dict[str, Any]]] = []
+        for person in people:
+            ahead.append(person)
+            if use_bulk(len(ahead), self.bulk_threshold):
+                break
+        if not use_bulk(len(ahead), self.bulk_threshold):
+            self._one_by_one(upserter, ahead, tally)
+            return self._finish(context, tally, method="per_row", elapsed=time.monotonic() - started)
+        name = f"airflow {self.dag_id}.{self.task_id} {context['run_id']} try {context['ti'].try_number}"
+        job_id, uploaded = upserter.start_job(name, (fields for _, fields in _chain(ahead, people)))
+        if not self.deferrable:
+            job = self.hook.wait_for_bulk_job(job_id, self.poll_interval_s, self.timeout_s)
+            return self._read_results(context, upserter, tally, job_id, job, waited_in="worker")
+        from airflow_provider_salesloft.triggers.bulk_job import SalesloftBulkJobTrigger
+
+        carry = {"tally": tally.carry(), "uploaded": uploaded, "api_calls": self.hook.pacer.stats.requests}
+        self.defer(
+            trigger=SalesloftBulkJobTrigger(
+                salesloft_conn_id=self.salesloft_conn_id,
+                job_id=job_id,
+                poll_interval_s=self.poll_interval_s,
+                deadline=time.time() + self.timeout_s,
+                carry=carry,
+            ),
+            method_name="execute_complete",
+            kwargs={"job_id": job_id},
+        )
+        raise AssertionError("defer() returned")  # pragma: no cover
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None, **_: Any) -> Any:
+        """Resume after the trigger: read the job's results and push the summary.
+
+        The job id and the tally so far come in the trigger's event (``defer(kwargs=...)`` does not reach
+        this method on every Airflow line)."""
+        from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter
+
+        if not event or "job_id" not in event:
+            raise AirflowException(f"Salesloft bulk job trigger ended without an event: {event!r}")
+        job_id = int(event["job_id"])
+        if event.get("status") != "done":
+            raise AirflowException(
+                f"Salesloft bulk job {job_id}: {event.get('message') or event.get('status')}"
+            )
+        carry = event.get("carry") or {}
+        tally = UpsertTally(carry.get("tally"))
+        upserter = PeopleUpserter(self.hook, self.upsert_key)
+        return self._read_results(
+            context,
+            upserter,
+            tally,
+            job_id,
+            event.get("job") or {},
+            carried_calls=int(carry.get("api_calls", 0)),
+            waited_in="triggerer",
+        )
+
+    # -- steps ---------------------------------------------------------------------------------------------
+    def _valid_people(self, rows: Iterable[Any], tally: UpsertTally) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(key, fields)`` of each row that can be upserted; every other row counted as it passes."""
+        from airflow_provider_salesloft.operators.person_upserts import upsert_key_value
+
+        seen: set[str] = set()
+        for index, row in enumerate(rows):
+            tally.rows += 1
+            if not isinstance(row, Mapping):
+                tally.note("invalid", f"row is not a mapping: {type(row).__name__}", row=index)
+                continue
+            fields = person_fields(row, self.field_map)
+            key, problem = upsert_key_value(fields, self.upsert_key)
+            if key is None:
+                tally.note("invalid", problem, row=index)
+                continue
+            if self.upsert_key == "email_address":
+                fields["email_address"] = str(fields["email_address"]).strip()
+            if key in seen:
+                tally.note("duplicates", f"{self.upsert_key} repeats an earlier row's", row=index, key=key)
+                continue
+            seen.add(key)
+            tally.key_seen(key)
+            yield key, fields
+
+    def _one_by_one(
+        self, upserter: PeopleUpserter, people: list[tuple[str, dict[str, Any]]], tally: UpsertTally
+    ) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="salesloft-upsert") as pool:
+            for result in upserter.one_by_one(pool, people):
+                tally.result(result)
+
+    def _read_results(
+        self,
+        context: Context,
+        upserter: PeopleUpserter,
+        tally: UpsertTally,
+        job_id: int,
+        job: Mapping[str, Any],
+        carried_calls: int = 0,
+        waited_in: str = "worker",
+    ) -> dict[str, Any]:
+        processed = job.get("processed")
+        for result in upserter.job_results(job_id, processed if isinstance(processed, int) else None):
+            tally.result(result)
+        return self._finish(
+            context,
+            tally,
+            method="bulk",
+            bulk_job_id=job_id,
+            waited_in=waited_in,
+            carried_calls=carried_calls,
+        )
+
+    def _finish(
+        self,
+        context: Context,
+        tally: UpsertTally,
+        *,
+        carried_calls: int = 0,
+        elapsed: float | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        summary = tally.summary(api_calls=carried_calls + self.hook.pacer.stats.requests, **extra)
+        if elapsed is not None:
+            summary["elapsed_s"] = round(elapsed, 3)
+        self.log.info(
+            "Salesloft upsert: %s", json.dumps({k: v for k, v in summary.items() if k != "person_ids"})
+        )
+        for key in ("person_id", "person_ids"):  # ``upsert.output["person_id"]`` reads the XCom key
+            if key in summary:
+                context["ti"].xcom_push(key=key, value=summary[key])
+        failing = tally.counts["failed"] + tally.counts["invalid"]
+        if failing > self.max_failed_rows:
+            context["ti"].xcom_push(key="return_value", value=summary)
+            raise AirflowException(
+                f"Salesloft upsert: {failing} rows failed or were invalid (max_failed_rows="
+                f"{self.max_failed_rows}); first: {json.dumps(summary['samples'])[:2000]}"
+            )
+        return summary
+
+
+def _chain(
+    first: list[tuple[str, dict[str, Any]]], rest: Iterator[tuple[str, dict[str, Any]]]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    yield from first
+    yield from rest

@@ -1,0 +1,1 @@
+"""Triggers of the Salesloft provider (run in Airflow's triggerer)."""

@@ -1,0 +1,53 @@
+"""Test DAGs for UpsertPeopleOperator: rows from ``dag_run.conf["rows"]``; the ``record`` task writes what
+it received to ``dag_run.conf["out"]``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from airflow.providers.common.compat.sdk import DAG, get_current_context, task
+
+from airflow_provider_salesloft.operators import CreateCadenceMembershipOperator, UpsertPeopleOperator
+
+FIELD_MAP = {"company": "person_company_name", "segment": "custom_fields.Segment"}
+
+
+@task(trigger_rule="all_done")
+def record(received: Any) -> None:
+    with open(get_current_context()["dag_run"].conf["out"], "w") as handle:
+        json.dump(received, handle)
+
+
+@task
+def pick() -> list[dict[str, Any]]:
+    return get_current_context()["dag_run"].conf["rows"]  # type: ignore[no-any-return]
+
+
+def upsert_dag(dag_id: str, **options: Any) -> DAG:
+    with DAG(dag_id=dag_id, schedule=None, start_date=datetime(2025, 1, 1), catchup=False) as dag:
+        upsert = UpsertPeopleOperator(
+            task_id="upsert", retries=0, rows=pick(), field_map=FIELD_MAP, max_failed_rows=1000, **options
+        )
+        record(upsert.output)
+    return dag
+
+
+per_row_dag = upsert_dag("salesloft_test_upsert_per_row", bulk_threshold=1000)
+bulk_dag = upsert_dag("salesloft_test_upsert_bulk", bulk_threshold=2, poll_interval_s=0.2)
+deferred_dag = upsert_dag(
+    "salesloft_test_upsert_deferred", bulk_threshold=2, poll_interval_s=0.2, deferrable=True
+)
+timeout_dag = upsert_dag(
+    "salesloft_test_upsert_timeout", bulk_threshold=2, poll_interval_s=0.2, timeout_s=0.5, deferrable=True
+)
+
+with DAG(
+    dag_id="salesloft_test_upsert_then_add", schedule=None, start_date=datetime(2025, 1, 1), catchup=False
+) as chain_dag:
+    lead = UpsertPeopleOperator(task_id="upsert", retries=0, rows=pick(), field_map=FIELD_MAP)
+    add = CreateCadenceMembershipOperator(
+        task_id="add", retries=0, person_id=lead.output["person_id"], cadence_id=11
+    )
+    record(add.output)
