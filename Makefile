@@ -80,6 +80,7 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_sync.py
+	$(PY) benchmarks/bench_create.py
 
 clean:
 	rm -rf .venv-airflow-* $(TOOLS) .demo

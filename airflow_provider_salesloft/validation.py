@@ -77,3 +77,10 @@ def check_int_range(argument: str, value: Any, low: int, high: int | None = None
         bounds = f"between {low} and {high}" if high is not None else f"an integer >= {low}"
         raise SalesloftInvalidArgumentError(argument, value, f"must be {bounds}")
     return value
+
+
+def check_seconds(argument: str, value: Any) -> float:
+    """Return ``value`` as float seconds if it is a number > 0, else raise naming ``argument``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise SalesloftInvalidArgumentError(argument, value, "must be a number of seconds > 0")
+    return float(value)

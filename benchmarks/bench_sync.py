@@ -27,12 +27,14 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
+T = TypeVar("T")
 
 
 def setup_airflow_home() -> Path:
@@ -89,6 +91,8 @@ def simulator(**options: Any) -> Any:
 
 class FakeTI:
     """Stands in for the task instance when an operator's execute() is called directly."""
+
+    try_number = 1
 
     def __init__(self) -> None:
         self.pushed: dict[str, Any] = {}
@@ -270,27 +274,17 @@ def memory(rows: int) -> dict[str, Any]:
     from airflow_provider_salesloft.operators import SyncCadenceMembershipsOperator
 
     with simulator(people=rows + 10, rate_limit=10_000_000) as _:
-        baseline = rss_mb()
-        peak = baseline
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.wait(0.02):
-                peak = max(peak, rss_mb())
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
         started = time.monotonic()
-        summary = SyncCadenceMembershipsOperator(
-            task_id="bench_memory",
-            sql="SELECT email, cadence_id FROM leads",
-            sql_conn_id="bench_leads",
-            rate_limit_share=1.0,
-            max_concurrency=8,
-        ).execute({"ti": FakeTI()})
-        done.set()
-        sampler.join()
+        summary, baseline, peak = peak_rss(
+            SyncCadenceMembershipsOperator(
+                task_id="bench_memory",
+                sql="SELECT email, cadence_id FROM leads",
+                sql_conn_id="bench_leads",
+                rate_limit_share=1.0,
+                max_concurrency=8,
+            ).execute,
+            {"ti": FakeTI()},
+        )
     return {
         "rows": rows,
         "added": summary["added"],
@@ -299,6 +293,27 @@ def memory(rows: int) -> dict[str, Any]:
         "peak_rss_mb": round(peak, 1),
         "growth_mb": round(peak - baseline, 1),
     }
+
+
+def peak_rss(run: Callable[[Any], T], argument: Any) -> tuple[T, float, float]:
+    """``run(argument)``, sampling this process's RSS every 20 ms: ``(result, baseline MB, peak MB)``."""
+    baseline = rss_mb()
+    peak = baseline
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.02):
+            peak = max(peak, rss_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = run(argument)
+    finally:
+        done.set()
+        sampler.join()
+    return result, baseline, peak
 
 
 def rss_mb() -> float:

@@ -13,7 +13,10 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import DAG, XComArg, task
 
+# [START imports]
 from airflow_provider_salesloft.operators import CreateCadenceMembershipOperator
+
+# [END imports]
 
 with DAG(
     dag_id="example_salesloft_cadence_membership",
@@ -23,8 +26,8 @@ with DAG(
     tags=["example", "salesloft"],
     doc_md=__doc__,
 ) as dag:
-
-    @task
+    # [START howto_operator_create_cadence_membership]
+    @task(multiple_outputs=True)  # each key of the returned dict is an XCom of its own
     def pick_lead() -> dict[str, int]:
         """Choose who goes on which cadence (here: fixed ids the simulator knows)."""
         return {"person_id": 1001, "cadence_id": 10}
@@ -33,9 +36,11 @@ with DAG(
 
     add_to_cadence = CreateCadenceMembershipOperator(
         task_id="add_to_cadence",
-        person_id="{{ ti.xcom_pull(task_ids='pick_lead')['person_id'] }}",
-        cadence_id=lead["cadence_id"],
+        person_id="{{ ti.xcom_pull(task_ids='pick_lead', key='person_id') }}",  # Jinja: "1001" is accepted
+        cadence_id=lead["cadence_id"],  # an XComArg: the int itself
+        if_already_on_cadence="skip",  # or "fail"; user_id, step_id, salesloft_task_id: optional, templated
     )
+    # [END howto_operator_create_cadence_membership]
 
     @task
     def report(membership_id: int, membership_state: str) -> dict[str, Any]:

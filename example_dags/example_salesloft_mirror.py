@@ -18,10 +18,13 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import DAG, task
 
+# [START imports]
 from airflow_provider_salesloft.operators import (
     RemoveCadenceMembershipOperator,
     SyncCadenceMembershipsOperator,
 )
+
+# [END imports]
 
 with DAG(
     dag_id="example_salesloft_mirror",
@@ -47,6 +50,7 @@ with DAG(
         pool="salesloft_api",
     )
 
+    # [START howto_operator_remove_cadence_membership]
     @task(multiple_outputs=True)
     def churned() -> dict[str, int]:
         """Stand-in for an event: a customer converted and must leave the cadence now."""
@@ -59,6 +63,7 @@ with DAG(
         cadence_id=lead["cadence_id"],
         if_not_on_cadence="skip",
     )
+    # [END howto_operator_remove_cadence_membership]
 
     @task
     def report(summary: dict[str, Any], membership: dict[str, Any]) -> None:

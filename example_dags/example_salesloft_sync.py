@@ -17,7 +17,10 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import DAG, BaseHook, task
 
+# [START imports]
 from airflow_provider_salesloft.operators import SyncCadenceMembershipsOperator
+
+# [END imports]
 from airflow_provider_salesloft.operators.sync import OUTCOMES
 
 LEADS_CSV = Path(__file__).parent / "data" / "leads.csv"
@@ -45,13 +48,17 @@ with DAG(
         connection.close()
         return len(rows)
 
+    # [START howto_operator_sync]
     sync = SyncCadenceMembershipsOperator(
         task_id="sync_leads_to_cadences",
         sql="SELECT email, cadence_id FROM leads WHERE segment IN ('inbound', 'outbound')",
-        sql_conn_id=LEADS_CONN_ID,
+        sql_conn_id=LEADS_CONN_ID,  # any common.sql / DB-API connection: Snowflake, Postgres, SQLite, ...
+        cadence_id=10,  # default for rows without cadence_id (also user_id, step_id)
         max_failed_rows=5,  # a couple of malformed warehouse rows should not stop the night
+        rate_limit_share=0.9,  # leave 10 % of the team's budget to other integrations
         pool="salesloft_api",  # one Airflow pool per Salesloft team: parallel syncs share one budget
     )
+    # [END howto_operator_sync]
 
     @task
     def report(summary: dict[str, Any]) -> None:

@@ -9,37 +9,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow_provider_salesloft.exceptions import (
     SalesloftBulkJobTimeoutError,
     SalesloftInvalidArgumentError,
     SalesloftUnexpectedAnswerError,
 )
+from airflow_provider_salesloft.hooks.actions import HookActions
 from airflow_provider_salesloft.hooks.paging import MAX_PER_PAGE, unwrap
 from airflow_provider_salesloft.hooks.transport import query_params, record_of
 from airflow_provider_salesloft.person_fields import MAX_RECORDS_PER_UPLOAD
 from airflow_provider_salesloft.validation import coerce_id
 
-if TYPE_CHECKING:
-    from airflow_provider_salesloft.hooks.transport import SalesloftTransport
-
 #: The bulk-job type this provider runs (the one Salesloft documents).
 PERSON_UPSERT_JOB = "person/upsert"
 
 
-class BulkJobActions:
+class BulkJobActions(HookActions):
     """``/v2/bulk_jobs`` (mixed into :class:`~.salesloft.SalesloftHook`)."""
-
-    if TYPE_CHECKING:
-        log: Any
-
-        @property
-        def transport(self) -> SalesloftTransport: ...
-
-        def paginate(
-            self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any
-        ) -> Iterator[dict[str, Any]]: ...
 
     def create_bulk_job(self, name: str, job_type: str = PERSON_UPSERT_JOB) -> dict[str, Any]:
         """``POST /v2/bulk_jobs``: a new job in state ``open``.
@@ -149,24 +137,43 @@ class BulkJobActions:
     ) -> dict[str, Any]:
         """Poll ``GET /v2/bulk_jobs/{id}`` until the job is ``done``; return it.
 
+        Looks come 1, 2, 4, ... seconds apart, up to ``poll_interval_s`` (see :func:`poll_delays`).
+
         :raises SalesloftBulkJobTimeoutError: not done within ``timeout_s``.
         """
         deadline = time.monotonic() + timeout_s
+        delays = poll_delays(poll_interval_s)
         while True:
             job = self.get_bulk_job(job_id)
             if job.get("state") == "done":
                 return job
-            if time.monotonic() + poll_interval_s > deadline:
+            delay = next(delays)
+            if time.monotonic() + delay > deadline:
                 raise SalesloftBulkJobTimeoutError(int(job_id), job, timeout_s)
             self.log.info(
-                "Salesloft bulk job %s: %s, %s of %s records processed; next look in %.0f s",
+                "Salesloft bulk job %s: %s, %s of %s records processed; next look in %.1f s",
                 job_id,
                 job.get("state"),
                 job.get("processed"),
                 job.get("total"),
-                poll_interval_s,
+                delay,
             )
-            sleep(poll_interval_s)
+            sleep(delay)
+
+
+#: The first look at a started job comes this soon (a small job is often done by then).
+FIRST_POLL_S = 1.0
+
+
+def poll_delays(poll_interval_s: float) -> Iterator[float]:
+    """Seconds between looks at a running job: 1, 2, 4, ... up to ``poll_interval_s``, then that.
+
+    A small job is seen done within a second or two, a large one costs about one call per interval.
+    """
+    delay = min(FIRST_POLL_S, poll_interval_s)
+    while True:
+        yield delay
+        delay = min(delay * 2, poll_interval_s)
 
 
 def _job_of(answer: Any, method: str, path: str) -> dict[str, Any]:

@@ -3,38 +3,24 @@ repeats into a second person."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow_provider_salesloft.exceptions import (
     SalesloftAPIError,
     SalesloftInvalidArgumentError,
     SalesloftUnexpectedAnswerError,
 )
+from airflow_provider_salesloft.hooks.actions import HookActions
 from airflow_provider_salesloft.hooks.paging import lookup_batches
 from airflow_provider_salesloft.hooks.transport import query_params, record_of
 from airflow_provider_salesloft.person_fields import UPSERT_KEYS
 from airflow_provider_salesloft.validation import check_choice, coerce_id
 
-if TYPE_CHECKING:
-    from airflow_provider_salesloft.hooks.clock import ServerClock
-    from airflow_provider_salesloft.hooks.transport import SalesloftTransport
 
-
-class PeopleActions:
+class PeopleActions(HookActions):
     """``/v2/people`` and ``/v2/person_upserts`` (mixed into :class:`~.salesloft.SalesloftHook`)."""
-
-    if TYPE_CHECKING:
-        clock: ServerClock
-        log: Any
-
-        @property
-        def transport(self) -> SalesloftTransport: ...
-
-        def paginate(
-            self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any
-        ) -> Iterator[dict[str, Any]]: ...
 
     def find_people_by_email(self, emails: Iterable[str]) -> list[dict[str, Any]]:
         """``GET /v2/people?email_addresses[]=…``: the people Salesloft returns for these emails.

@@ -8,6 +8,7 @@ settings in :mod:`~airflow_provider_salesloft.hooks.settings`, tokens in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from functools import cached_property
@@ -62,6 +63,8 @@ __all__ = [
     "query_params",
 ]
 
+#: Where a successful connection test says who it connected as (shown by ``airflow connections test``).
+CONNECTION_TEST_LOG = logging.getLogger("airflow_provider_salesloft.connection_test")
 #: Connections kept alive per hook; the sync operator's worker pool never exceeds it.
 DEFAULT_POOL_SIZE = 16
 
@@ -459,6 +462,8 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         if missing:
             scopes = ", ".join(missing)
             return False, f"{connected}, but the key or app lacks the scopes the operators need: {scopes}"
+        # ``airflow connections test`` prints only "Connection success!": say who, in its output too.
+        CONNECTION_TEST_LOG.info("Salesloft connection test: %s", connected)
         return True, connected
 
 

@@ -42,6 +42,11 @@ def use_bulk(count: int, threshold: int | None) -> bool:
     return bulk_cost(count) < count
 
 
+def bulk_job_name(dag_id: str, task_id: str, context: Mapping[str, Any]) -> str:
+    """A bulk job's name, unique per task try (a create whose answer was lost is found again by it)."""
+    return f"airflow {dag_id}.{task_id} {context['run_id']} try {context['ti'].try_number}"
+
+
 def upsert_key_value(fields: Mapping[str, Any], upsert_key: str) -> tuple[str | None, str | None]:
     """The value a person is matched on, normalised: ``(key, None)``, or ``(None, why it is unusable)``."""
     value = fields.get(upsert_key)

@@ -13,7 +13,12 @@ from airflow.providers.common.compat.sdk import AirflowException, conf
 from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
 from airflow_provider_salesloft.operators.input_rows import check_rows_or_sql, input_rows
 from airflow_provider_salesloft.person_fields import UPSERT_KEYS, check_field_map, person_fields
-from airflow_provider_salesloft.validation import check_choice, check_int_range, check_rate_limit_share
+from airflow_provider_salesloft.validation import (
+    check_choice,
+    check_int_range,
+    check_rate_limit_share,
+    check_seconds,
+)
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -154,18 +159,13 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         check_int_range("max_concurrency", max_concurrency, 1, 64)
         check_int_range("chunk_size", chunk_size, 1)
         check_int_range("max_failed_rows", max_failed_rows, 0)
-        for name, value in (("poll_interval_s", poll_interval_s), ("timeout_s", timeout_s)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError
-
-                raise SalesloftInvalidArgumentError(name, value, "must be a number of seconds > 0")
         self.rows = rows
         self.sql = sql
         self.sql_conn_id = sql_conn_id
         self.bulk_threshold = bulk_threshold
         self.deferrable = deferrable
-        self.poll_interval_s = float(poll_interval_s)
-        self.timeout_s = float(timeout_s)
+        self.poll_interval_s = check_seconds("poll_interval_s", poll_interval_s)
+        self.timeout_s = check_seconds("timeout_s", timeout_s)
         self.max_failed_rows = max_failed_rows
         self.rate_limit_share = rate_limit_share
         self.max_concurrency = max_concurrency
@@ -178,7 +178,11 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     # -- execute -----------------------------------------------------------------------------------------
     def execute(self, context: Context) -> dict[str, Any]:
         """Validate the rows, then upsert them one call each or in a bulk job (deferring if asked)."""
-        from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter, use_bulk
+        from airflow_provider_salesloft.operators.person_upserts import (
+            PeopleUpserter,
+            bulk_job_name,
+            use_bulk,
+        )
 
         started = time.monotonic()
         rows, _ = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
@@ -194,7 +198,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         if not use_bulk(len(ahead), self.bulk_threshold):
             self._one_by_one(upserter, ahead, tally)
             return self._finish(context, tally, method="per_row", elapsed=time.monotonic() - started)
-        name = f"airflow {self.dag_id}.{self.task_id} {context['run_id']} try {context['ti'].try_number}"
+        name = bulk_job_name(self.dag_id, self.task_id, context)
         job_id, uploaded = upserter.start_job(name, (fields for _, fields in _chain(ahead, people)))
         if not self.deferrable:
             job = self.hook.wait_for_bulk_job(job_id, self.poll_interval_s, self.timeout_s)

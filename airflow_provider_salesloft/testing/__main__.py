@@ -28,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drop-share", type=float, default=0.0)
     parser.add_argument("--lost-response-share", type=float, default=0.0)
     parser.add_argument("--already-on-cadence", choices=("422", "200"), default="422")
+    parser.add_argument(
+        "--bulk-job-records-per-s",
+        type=float,
+        default=500.0,
+        help="bulk job speed (default 500/s; 0: at once)",
+    )
     parser.add_argument("--oauth-client", nargs=2, action="append", default=[], metavar=("ID", "SECRET"))
     args = parser.parse_args(argv)
     try:
@@ -46,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             drop_share=args.drop_share,
             lost_response_share=args.lost_response_share,
             already_on_cadence=args.already_on_cadence,
+            bulk_job_records_per_s=args.bulk_job_records_per_s,
         )
     except ValueError as error:
         parser.error(str(error))

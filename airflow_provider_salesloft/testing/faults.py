@@ -35,6 +35,8 @@ class Faults:
     :param add_state: ``current_state`` of a membership right after an add (``"staged"``, or ``"processing"``
         as Salesloft may answer while it works).
     :param omit_paging: list answers come without ``metadata.paging`` (seen in real answers).
+    :param lost_response_routes: when given, only these routes (``"POST /v2/bulk_jobs"``, ids as ``:id``)
+        lose answers.
     :param bulk_job_records_per_s: how fast bulk jobs process their records once ready (0: at once).
     :param max_url_bytes: longest request URL (path and query) accepted; longer ones are answered 414, as
         many proxies do (0: no limit).
@@ -59,6 +61,7 @@ class Faults:
     omit_paging: bool = False
     max_url_bytes: int = 0
     bulk_job_records_per_s: float = 500.0
+    lost_response_routes: tuple[str, ...] = ()
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply ``changes`` (field name -> value), refusing unknown names."""
@@ -66,7 +69,7 @@ class Faults:
         for key, value in changes.items():
             if key not in names:
                 raise ValueError(f"unknown fault {key!r}; known: {sorted(names)}")
-            setattr(self, key, tuple(value) if key == "latency_ms" else value)
+            setattr(self, key, tuple(value) if key in ("latency_ms", "lost_response_routes") else value)
         if self.already_on_cadence not in ("422", "200"):
             raise ValueError("already_on_cadence must be '422' or '200'")
         if self.date_header not in ("normal", "missing", "zoneless"):

@@ -224,7 +224,10 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             self._send(error.status, self._error_body(error), headers)
             return
         committed_add = method == "POST" and route_of(path) == "/v2/cadence_memberships"
-        committed_write = method in ("POST", "PUT", "DELETE")
+        targeted = sim.faults.lost_response_routes
+        committed_write = method in ("POST", "PUT", "DELETE") and (
+            not targeted or f"{method} {route_of(path)}" in targeted
+        )
         if committed_write and sim.fault_happens("lost_response_share", "lost_responses"):
             self._drop()
             return

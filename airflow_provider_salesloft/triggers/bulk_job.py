@@ -23,7 +23,8 @@ class SalesloftBulkJobTrigger(BaseTrigger):
 
     :param salesloft_conn_id: the Salesloft connection.
     :param job_id: the bulk job.
-    :param poll_interval_s: seconds between polls.
+    :param poll_interval_s: longest wait between polls (the first come sooner: see
+        :func:`~airflow_provider_salesloft.hooks.bulk_jobs.poll_delays`).
     :param deadline: wall-clock time (``time.time()``) after which the trigger gives up.
     :param carry: JSON-serialisable state handed back to the task in the event.
     """
@@ -59,9 +60,11 @@ class SalesloftBulkJobTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until done, past the deadline, or failed; yield one event."""
         from airflow_provider_salesloft.exceptions import SalesloftError
+        from airflow_provider_salesloft.hooks.bulk_jobs import poll_delays
         from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 
         hook = SalesloftHook(self.salesloft_conn_id, pool_size=1)
+        delays = poll_delays(self.poll_interval_s)
         event: dict[str, Any] = {"job_id": self.job_id, "carry": self.carry}
         try:
             while True:
@@ -69,7 +72,8 @@ class SalesloftBulkJobTrigger(BaseTrigger):
                 if job.get("state") == "done":
                     event.update(status="done", job=job, message=None)
                     break
-                if time.time() + self.poll_interval_s > self.deadline:
+                delay = next(delays)
+                if time.time() + delay > self.deadline:
                     event.update(
                         status="timeout",
                         job=job,
@@ -84,7 +88,7 @@ class SalesloftBulkJobTrigger(BaseTrigger):
                     job.get("processed"),
                     job.get("total"),
                 )
-                await asyncio.sleep(self.poll_interval_s)
+                await asyncio.sleep(delay)
         except SalesloftError as error:  # typed errors hold no secret (see the hook)
             event.update(status="error", job=None, message=str(error))
         finally:

@@ -85,3 +85,13 @@ newest_rows_dag = make_rows_dag("salesloft_test_sync_rows_newest", on_duplicate_
 mirror_dag = make_rows_dag("salesloft_test_sync_mirror", mode="mirror")
 mirror_mine_dag = make_rows_dag("salesloft_test_sync_mirror_mine", mode="mirror", remove_only_added_by=1)
 mirror_dry_dag = make_rows_dag("salesloft_test_sync_mirror_dry", mode="mirror", dry_run=True)
+CREATE = {
+    "create_missing_people": True,
+    "field_map": {"company": "person_company_name"},
+    "max_failed_rows": 1000,
+}
+create_dag = make_rows_dag("salesloft_test_sync_create", bulk_threshold=1000, **CREATE)
+create_bulk_dag = make_rows_dag(
+    "salesloft_test_sync_create_bulk", bulk_threshold=2, bulk_poll_interval_s=0.2, **CREATE
+)
+create_dry_dag = make_rows_dag("salesloft_test_sync_create_dry", dry_run=True, **CREATE)

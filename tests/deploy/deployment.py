@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,7 @@ class Deployment:
             AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
             AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME="0.5",
             AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
+            AIRFLOW__CORE__TEST_CONNECTION="Enabled",
             **env,
         )
 
@@ -179,6 +181,29 @@ class Deployment:
         raise RuntimeError("the api-server did not come up")
 
     # -- using it --------------------------------------------------------------------------------------
+    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        """Call the api-server's REST API as the UI does (a token from the simple auth manager, whose
+        every user is an admin here): ``(status, decoded JSON body)``."""
+        base = f"http://127.0.0.1:{self.api_port}"
+        if not getattr(self, "_token", None):
+            with urllib.request.urlopen(f"{base}/auth/token", timeout=30) as answer:
+                self._token = json.load(answer)["access_token"]
+        request = urllib.request.Request(
+            f"{base}{path}",
+            data=None if body is None else json.dumps(body).encode(),
+            method=method,
+            headers={"Authorization": f"Bearer {self._token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as answer:
+                return answer.status, json.load(answer)
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def add_connection(self, *args: str) -> None:
+        """``airflow connections add`` (stored in the database, as connections made in the UI are)."""
+        self._run("connections", "add", *args)
+
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Rows of ``sql`` on the metadata database."""
         import psycopg2

@@ -73,3 +73,20 @@ def test_example_mirror_dag_runs(salesloft_simulator: Any, capsys: pytest.Captur
     assert str(getattr(run.state, "value", run.state)) == "success"
     assert "MIRROR added=9 removed=3 take_off_state=removed_no_action" in capsys.readouterr().out
     assert sorted(sim.memberships_on(11)) == list(range(1001, 1039))  # 1039 was then taken off by hand
+
+
+def test_example_create_and_enroll_dag_runs(
+    salesloft_simulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = load_dag("example_salesloft_create_and_enroll").test()
+
+    assert str(getattr(run.state, "value", run.state)) == "success"
+    sim = salesloft_simulator
+    (ada,) = [p for p in sim.state.people.values() if p["email_address"] == "ada@analytical.example"]
+    assert ada["person_company_name"] == "Analytical Engines"
+    assert list(sim.memberships_on(10)) == [ada["id"]]
+    assert len(sim.memberships_on(11)) == 50
+    out = capsys.readouterr().out
+    assert f"ENROLLED person {ada['id']} as membership" in out
+    assert "CREATE AND ENROLL {'rows': 50, 'created_and_added': 40, 'added': 10, 'failed': 0}" in out
+    assert sim.stats.calls_by_route["POST /v2/bulk_jobs"] == 1  # 40 new people: one bulk job

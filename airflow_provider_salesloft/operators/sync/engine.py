@@ -5,13 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_salesloft.exceptions import (
-    SalesloftNotFoundError,
-    SalesloftValidationError,
-    error_summary,
-)
+from airflow_provider_salesloft.exceptions import SalesloftError, SalesloftNotFoundError, error_summary
+from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter, UpsertResult, use_bulk
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions, plan_removals
 from airflow_provider_salesloft.operators.sync.people import (
     PeopleLookup,
@@ -22,9 +20,28 @@ from airflow_provider_salesloft.operators.sync.people import (
 )
 from airflow_provider_salesloft.operators.sync.report import SyncReport
 from airflow_provider_salesloft.operators.sync.rows import Outcome, PlannedRow, RowOutcome, parse_row
+from airflow_provider_salesloft.person_fields import person_fields
 
 if TYPE_CHECKING:
     from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+
+
+@dataclass(frozen=True)
+class CreateOptions:
+    """How ``create_missing_people`` creates people.
+
+    :param field_map: column -> person field (see :mod:`~airflow_provider_salesloft.person_fields`).
+    :param bulk_threshold: people from which one bulk job is used (None: whichever costs fewer calls).
+    :param poll_interval_s: seconds between looks at the bulk job.
+    :param timeout_s: how long to wait for the bulk job.
+    :param job_name: the bulk job's unique name.
+    """
+
+    field_map: dict[str, str]
+    bulk_threshold: int | None
+    poll_interval_s: float
+    timeout_s: float
+    job_name: str
 
 
 def chunks(rows: Iterable[Any], size: int) -> Iterator[list[tuple[int, Any]]]:
@@ -50,6 +67,7 @@ class SyncRun:
     :param on_duplicate_email: ``"skip"`` rows whose email several people share, or add the
         ``"most_recently_updated"`` of them (unless one of them is already on the cadence).
     :param mirror: mirror mode's guards; None for add mode.
+    :param create: how to create the people no email finds (``create_missing_people``); None: don't.
     """
 
     def __init__(
@@ -61,6 +79,7 @@ class SyncRun:
         concurrency: int,
         on_duplicate_email: str = "skip",
         mirror: MirrorOptions | None = None,
+        create: CreateOptions | None = None,
     ) -> None:
         self.hook = hook
         self.report = report
@@ -78,6 +97,9 @@ class SyncRun:
         self.on_duplicate_email = on_duplicate_email
         self.duplicate_emails_resolved = 0
         self._lookup_lock = threading.Lock()
+        self.create = create
+        self.to_create: dict[str, list[PlannedRow]] = {}  # lower-cased email -> rows waiting for a person
+        self.bulk_job_id: int | None = None
 
     def run(self, numbered_chunks: Iterable[list[tuple[int, Any]]]) -> None:
         """Plan and write chunk after chunk."""
@@ -89,9 +111,13 @@ class SyncRun:
                     if isinstance(parsed, RowOutcome):
                         self.report.record(parsed)
                     else:
+                        if self.create is not None and parsed.person_id is None:
+                            parsed.fields = person_fields(row, self.create.field_map)
                         planned.append(parsed)
                 self._apply(pool, self.plan(planned))
                 self.report.maybe_log_progress(self.hook.pacer.stats.requests)
+            if self.to_create:
+                self._create_missing(pool)
             if self.mirror is not None:
                 self._mirror(pool)
 
@@ -108,6 +134,9 @@ class SyncRun:
                 candidates = [person] if person is not None else []
             else:
                 candidates = by_email.get(str(row.email).lower(), [])
+            if not candidates and row.person_id is None and self.create is not None:
+                self.to_create.setdefault(str(row.email).lower(), []).append(row)
+                continue
             outcome = self._decide(row, candidates)
             if outcome is None:
                 to_add.append(row)
@@ -173,6 +202,82 @@ class SyncRun:
             self.member_records[cadence_id] = records
             self.members[cadence_id] = set(records)
         return self.members[cadence_id]
+
+    # -- create_missing_people -----------------------------------------------------------------------------
+    def _create_missing(self, pool: ThreadPoolExecutor) -> None:
+        """Create the people no email found (one call each, or one bulk job), then add them like the rest."""
+        assert self.create is not None
+        if self.dry_run:
+            for rows in self.to_create.values():
+                self._would_create(rows)
+            self.to_create.clear()
+            return
+        upserter = PeopleUpserter(self.hook, "email_address")
+        people = [
+            (email, {**(rows[0].fields or {}), "email_address": rows[0].email})
+            for email, rows in self.to_create.items()
+        ]
+        try:
+            if use_bulk(len(people), self.create.bulk_threshold):
+                job_id, _ = upserter.start_job(self.create.job_name, (fields for _, fields in people))
+                self.bulk_job_id = job_id
+                job = self.hook.wait_for_bulk_job(job_id, self.create.poll_interval_s, self.create.timeout_s)
+                processed = job.get("processed")
+                results = upserter.job_results(job_id, processed if isinstance(processed, int) else None)
+            else:
+                results = upserter.one_by_one(pool, people)
+            to_add = [row for result in results for row in self._created(result)]
+        except SalesloftError as error:  # the job could not be run or read: every waiting row says why
+            to_add = []
+            self._fail_waiting(f"could not create the person: {error_summary(error)}")
+        self._fail_waiting("Salesloft returned no result for this person's creation")
+        self._apply(pool, to_add)
+
+    def _created(self, result: UpsertResult) -> list[PlannedRow]:
+        """Decide the rows waiting for ``result``'s person: the ones to add now (others are recorded)."""
+        rows = self.to_create.pop(result.key, [])
+        if result.person is None:
+            for row in rows:
+                self.report.record(
+                    row.outcome(Outcome.FAILED, reason=f"could not create the person: {result.error}")
+                )
+            return []
+        to_add = []
+        for row in rows:
+            row.created = result.upsert_type == "create"
+            outcome = self._decide(row, [result.person])
+            if outcome is None:
+                to_add.append(row)
+            else:
+                self.report.record(outcome)
+        return to_add
+
+    def _would_create(self, rows: list[PlannedRow]) -> None:
+        """Dry run: the rows of one email that would be created and added (repeated cadences: duplicates)."""
+        cadences: set[int] = set()
+        for row in rows:
+            if row.cadence_id in cadences:
+                self.report.record(row.outcome(Outcome.DUPLICATES))
+                continue
+            cadences.add(row.cadence_id)
+            problem = self._cadence_problem(row.cadence_id)
+            unreachable = unreachable_reason({"id": "to be created", **(row.fields or {})})
+            if problem is not None:
+                self.report.record(row.outcome(Outcome.FAILED, reason=problem))
+            elif unreachable is not None:
+                self.report.record(
+                    row.outcome(Outcome.DO_NOT_CONTACT, reason=f"would be created; {unreachable}")
+                )
+            else:
+                self.report.record(
+                    row.outcome(Outcome.CREATED_AND_ADDED, reason="dry run: would be created and added")
+                )
+
+    def _fail_waiting(self, reason: str) -> None:
+        for rows in self.to_create.values():
+            for row in rows:
+                self.report.record(row.outcome(Outcome.FAILED, reason=reason))
+        self.to_create.clear()
 
     # -- mirror ------------------------------------------------------------------------------------------
     def _mirror(self, pool: ThreadPoolExecutor) -> None:
@@ -250,13 +355,16 @@ class SyncRun:
                 row.person_id, row.cadence_id, user_id=row.user_id, step_id=row.step_id
             )
             outcome = Outcome.ADDED if added_now else Outcome.ALREADY_ON_CADENCE
+            if row.created and added_now:
+                outcome = Outcome.CREATED_AND_ADDED
             return row.outcome(outcome, membership.get("id"), reason=row.note)
-        except SalesloftValidationError as error:
-            return row.outcome(Outcome.FAILED, reason=error_summary(error))
         except SalesloftNotFoundError as error:
-            return self._explain_not_found(row, error)
+            failed = self._explain_not_found(row, error)
         except Exception as error:  # every row is accounted for, whatever went wrong
-            return row.outcome(Outcome.FAILED, reason=error_summary(error))
+            failed = row.outcome(Outcome.FAILED, reason=error_summary(error))
+        if row.created:  # the person exists now: say so, with why the add failed
+            return row.outcome(Outcome.CREATED, reason=f"created, but not added: {failed.reason}")
+        return failed
 
     def _explain_not_found(self, row: PlannedRow, error: SalesloftNotFoundError) -> RowOutcome:
         """A 404 on an add: find out which record is missing (the cadence was checked when planning)."""

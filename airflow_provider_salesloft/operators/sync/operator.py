@@ -8,7 +8,7 @@ file in :mod:`~airflow_provider_salesloft.operators.sync.report`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import IO, TYPE_CHECKING, Any
 
@@ -17,13 +17,16 @@ from airflow.providers.common.compat.sdk import AirflowException, ObjectStorageP
 from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError, SalesloftMirrorGuardError
 from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
 from airflow_provider_salesloft.operators.input_rows import check_rows_or_sql, input_rows
-from airflow_provider_salesloft.operators.sync.engine import SyncRun, chunks
+from airflow_provider_salesloft.operators.person_upserts import bulk_job_name
+from airflow_provider_salesloft.operators.sync.engine import CreateOptions, SyncRun, chunks
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.report import SyncReport
+from airflow_provider_salesloft.person_fields import check_field_map
 from airflow_provider_salesloft.validation import (
     check_choice,
     check_int_range,
     check_rate_limit_share,
+    check_seconds,
     coerce_optional_id,
 )
 
@@ -92,6 +95,17 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
     :param on_duplicate_email: for a row whose email several people share: ``"skip"`` (outcome
         ``ambiguous_email``) or ``"most_recently_updated"`` (that one is added, unless one of them is on
         the cadence already; counted in the summary's ``duplicate_emails_resolved``).
+    :param create_missing_people: rows whose email finds nobody are created in Salesloft (upserted by
+        email, with the row's fields: ``field_map``, plus columns named as person fields), then added in the
+        same run: outcome ``created_and_added``, or ``created`` when the add failed (with the reason).
+        Do-not-contact and duplicate rules apply to them as to everyone. Many people go in one bulk job
+        (waited on in the worker), few one call each; a ``dry_run`` counts who would be created.
+    :param field_map: column -> Salesloft person field for created people (custom fields as
+        ``custom_fields.<name>``); checked when the DAG is parsed.
+    :param bulk_threshold: people to create from which one bulk job is used (None: whichever costs fewer
+        calls).
+    :param bulk_poll_interval_s: seconds between looks at the bulk job.
+    :param bulk_timeout_s: how long to wait for the bulk job (its rows then end ``failed``).
     :param salesloft_conn_id: the Salesloft connection (templated).
     """
 
@@ -126,6 +140,11 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         allow_empty_input: bool = False,
         max_removals: int | float = 0.1,
         remove_only_added_by: Any = None,
+        create_missing_people: bool = False,
+        field_map: Mapping[str, str] | None = None,
+        bulk_threshold: int | None = None,
+        bulk_poll_interval_s: float = 10.0,
+        bulk_timeout_s: float = 3600.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -154,6 +173,13 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         self.allow_empty_input = allow_empty_input
         self.max_removals = max_removals
         self.remove_only_added_by = remove_only_added_by
+        self.create_missing_people = create_missing_people
+        self.field_map = check_field_map(field_map)
+        if bulk_threshold is not None:
+            check_int_range("bulk_threshold", bulk_threshold, 1)
+        self.bulk_threshold = bulk_threshold
+        self.bulk_poll_interval_s = check_seconds("bulk_poll_interval_s", bulk_poll_interval_s)
+        self.bulk_timeout_s = check_seconds("bulk_timeout_s", bulk_timeout_s)
 
     def hook_kwargs(self) -> dict[str, Any]:
         """The hook's pool sized for ``max_concurrency``, paced to ``rate_limit_share``."""
@@ -169,7 +195,9 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         }
         rows, total = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
         with self._report_stream() as stream:
-            report = SyncReport(self.log, total, stream, dry_run=self.is_dry_run)
+            report = SyncReport(
+                self.log, total, stream, dry_run=self.is_dry_run, creates=self.create_missing_people
+            )
             run = SyncRun(
                 self.hook,
                 report,
@@ -178,6 +206,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
                 self.max_concurrency,
                 self.on_duplicate_email,
                 self._mirror_options(),
+                self._create_options(context),
             )
             run.run(chunks(rows, self.chunk_size))
         report.maybe_log_progress(self.hook.pacer.stats.requests, force=True)
@@ -188,6 +217,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             elapsed_s=round(report.elapsed(), 3),
             duplicate_emails_resolved=run.duplicate_emails_resolved,
             mode=self.mode,
+            **({"bulk_job_id": run.bulk_job_id} if run.bulk_job_id is not None else {}),
             **(report.removal_summary() if self.mode == "mirror" else {}),
         )
         if defaults["cadence_id"] is not None:
@@ -205,6 +235,17 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
                 f"first failures: {json.dumps(summary['failures'][:5])}"
             )
         return summary
+
+    def _create_options(self, context: Context) -> CreateOptions | None:
+        if not self.create_missing_people:
+            return None
+        return CreateOptions(
+            field_map=self.field_map,
+            bulk_threshold=self.bulk_threshold,
+            poll_interval_s=self.bulk_poll_interval_s,
+            timeout_s=self.bulk_timeout_s,
+            job_name=bulk_job_name(self.dag_id, self.task_id, context),
+        )
 
     def _mirror_options(self) -> MirrorOptions | None:
         if self.mode != "mirror":

@@ -8,6 +8,7 @@ from collections import Counter
 from typing import IO, Any
 
 from airflow_provider_salesloft.operators.sync.rows import (
+    CREATE_OUTCOMES,
     FAILING_OUTCOMES,
     OUTCOMES,
     SAMPLED_OUTCOMES,
@@ -36,10 +37,20 @@ class SyncReport:
     :param log: where progress lines go.
     :param total: the number of input rows when known (for the ETA), else None.
     :param stream: the open report file, or None.
+    :param dry_run: word progress as what would happen.
+    :param creates: count the outcomes of ``create_missing_people`` too.
     """
 
-    def __init__(self, log: Any, total: int | None, stream: IO[str] | None, dry_run: bool = False) -> None:
-        self.counts: Counter[str] = Counter({outcome: 0 for outcome in OUTCOMES})
+    def __init__(
+        self,
+        log: Any,
+        total: int | None,
+        stream: IO[str] | None,
+        dry_run: bool = False,
+        creates: bool = False,
+    ) -> None:
+        self.outcomes = OUTCOMES + CREATE_OUTCOMES if creates else OUTCOMES
+        self.counts: Counter[str] = Counter({outcome: 0 for outcome in self.outcomes})
         self.failures: list[dict[str, Any]] = []
         self.samples: dict[str, list[dict[str, Any]]] = {outcome.value: [] for outcome in SAMPLED_OUTCOMES}
         self.rows = 0
@@ -127,8 +138,8 @@ class SyncReport:
         eta = ""
         if self._total and self.rows:
             eta = f", ETA {max(0.0, elapsed / self.rows * (self._total - self.rows)):.0f} s"
-        names = {"added": "would add"} if self._dry_run else {}
-        counts = ", ".join(f"{names.get(name, name)} {self.counts[name]}" for name in OUTCOMES)
+        names = {"added": "would add", "created_and_added": "would create and add"} if self._dry_run else {}
+        counts = ", ".join(f"{names.get(name, name)} {self.counts[name]}" for name in self.outcomes)
         # A rate over a fraction of a second says nothing: shown once the sync has run for a while.
         rate = f"; {api_calls / elapsed * 60:.0f} API calls/min" if elapsed >= MIN_RATE_INTERVAL_S else ""
         self._log.info("Salesloft sync: %d/%s rows (%s)%s%s", self.rows, total, counts, rate, eta)
@@ -137,7 +148,7 @@ class SyncReport:
         """The XCom summary: rows, a count per outcome, the first failures, then ``extra``."""
         return {
             "rows": self.rows,
-            **{outcome: self.counts[outcome] for outcome in OUTCOMES},
+            **{outcome: self.counts[outcome] for outcome in self.outcomes},
             "failures": self.failures,
             "samples": {outcome: rows for outcome, rows in self.samples.items() if rows},
             **extra,

@@ -23,6 +23,8 @@ class Outcome(str, Enum):
     FAILED = "failed"
     DO_NOT_CONTACT = "do_not_contact"
     AMBIGUOUS_EMAIL = "ambiguous_email"
+    CREATED_AND_ADDED = "created_and_added"  # with create_missing_people
+    CREATED = "created"  # created, but the add failed (with the reason)
 
     def __str__(self) -> str:
         return str(self.value)
@@ -31,10 +33,12 @@ class Outcome(str, Enum):
         return format(str(self.value), spec)
 
 
-#: Outcome names in summary order.
-OUTCOMES: tuple[str, ...] = tuple(outcome.value for outcome in Outcome)
+#: Outcomes of ``create_missing_people`` (in the summary only when it is on).
+CREATE_OUTCOMES: tuple[str, ...] = (Outcome.CREATED_AND_ADDED.value, Outcome.CREATED.value)
+#: Outcome names in summary order (without :data:`CREATE_OUTCOMES`).
+OUTCOMES: tuple[str, ...] = tuple(o.value for o in Outcome if o.value not in CREATE_OUTCOMES)
 #: Outcomes that count against ``max_failed_rows``.
-FAILING_OUTCOMES = (Outcome.FAILED, Outcome.INVALID)
+FAILING_OUTCOMES = (Outcome.FAILED, Outcome.INVALID, Outcome.CREATED)
 #: Outcomes whose first rows the summary shows under ``samples``.
 SAMPLED_OUTCOMES = (
     Outcome.PERSON_NOT_FOUND,
@@ -43,6 +47,7 @@ SAMPLED_OUTCOMES = (
     Outcome.FAILED,
     Outcome.DO_NOT_CONTACT,
     Outcome.AMBIGUOUS_EMAIL,
+    Outcome.CREATED,
 )
 
 
@@ -76,6 +81,8 @@ class PlannedRow:
     user_id: int | None
     step_id: int | None
     note: str | None = None  # for the report line when added: restrictions, which duplicate was chosen
+    fields: dict[str, Any] | None = None  # person fields, for create_missing_people
+    created: bool = False  # its person was created by this sync
 
     def outcome(
         self, kind: Outcome, membership_id: int | None = None, reason: str | None = None

@@ -1,0 +1,44 @@
+"""Every Python block of the README is code the tests run: it is preceded by a marker naming a file and
+regions (``# [START name]`` … ``# [END name]``) of an example DAG or test, and must equal them.
+
+The example DAGs run end to end in ``tests/e2e/test_example_dags.py``; the README's simulator snippet in
+``tests/e2e/test_readme_simulator.py``. So a snippet that no longer runs fails the suite.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MARKER = re.compile(r"<!-- snippet: (?P<path>\S+) (?P<regions>[\w ]+) -->\n```python\n(?P<code>.*?)```", re.S)
+#: Files whose regions the README may show: each is run by the suite.
+RUN_BY_TESTS = ("example_dags/", "tests/e2e/")
+
+
+def region(path: Path, name: str) -> str:
+    """The dedented lines between ``# [START name]`` and ``# [END name]``."""
+    text = path.read_text()
+    match = re.search(rf"^[ \t]*# \[START {name}\]\n(.*?)^[ \t]*# \[END {name}\]", text, re.S | re.M)
+    assert match, f"no region {name} in {path}"
+    return textwrap.dedent(match.group(1)).strip("\n") + "\n"
+
+
+def expected(path: str, regions: str) -> str:
+    """The README block for these regions of ``path``: each region, a blank line between them."""
+    return "\n".join(region(ROOT / path, name) for name in regions.split())
+
+
+def test_every_python_block_of_the_readme_is_a_region_of_a_file_the_tests_run() -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = readme.count("```python")
+    snippets = list(MARKER.finditer(readme))
+
+    assert blocks == len(snippets), "a ```python block without a <!-- snippet: file regions --> marker"
+    for snippet in snippets:
+        assert snippet["path"].startswith(RUN_BY_TESTS), snippet["path"]
+        want = expected(snippet["path"], snippet["regions"])
+        assert snippet["code"] == want, (
+            f"README block from {snippet['path']} differs; it should read:\n{want}"
+        )
