@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ def deployment(sim: SalesloftSimulator) -> Iterator[Deployment]:
         tempfile.TemporaryDirectory(prefix="salesloft-deploy-") as home,
         Deployment(Path(home), sorted((HERE / "dags").glob("*.py")), env) as running,
     ):
-        running.wait_for_dags(["deploy_syncs", "deploy_oauth_mapped"])
+        running.wait_for_dags(["deploy_syncs", "deploy_oauth_mapped", "deploy_upsert"])
         running.new_listeners = Deployment.listeners() - before  # type: ignore[attr-defined]
         yield running
 
@@ -159,3 +160,29 @@ def test_the_ui_test_button_works_for_a_connection_stored_with_port_0(
     assert status == 400 and "differs from the stored connection" in str(answer)  # Airflow's bug, unfixed
     status, answer = press_test("salesloft_ui_port0")
     assert (status, answer) == (200, {"status": True, "message": "Connected as Ada Admin (ada@example.com)"})
+
+
+def test_a_deferred_upsert_frees_its_worker_slot_while_the_job_runs(
+    deployment: Deployment, sim: SalesloftSimulator
+) -> None:
+    rows = [{"email": f"deferred{n}@example.com", "first_name": f"Deferred {n}"} for n in range(300)]
+    sim.set_faults(bulk_job_records_per_s=20)  # a 15-second job
+    seen: set[str] = set()
+    try:
+        deployment.trigger("deploy_upsert", "upsert-1", {"rows": rows})
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            state = deployment.task_states("deploy_upsert", "upsert-1").get(("upsert", -1))
+            seen.add(str(state))
+            if state in ("success", "failed"):
+                break
+            time.sleep(0.5)
+    finally:
+        sim.set_faults(bulk_job_records_per_s=500)
+
+    assert "deferred" in seen, seen  # waiting in the triggerer, no worker slot held
+    assert deployment.wait_for_run("deploy_upsert", "upsert-1") == "success"
+    (summary,) = deployment.xcom("deploy_upsert", "upsert-1", "upsert")
+    assert (summary["created"], summary["waited_in"], summary["method"]) == (300, "triggerer", "bulk")
+    emails = [str(p["email_address"]) for p in sim.state.people.values()]
+    assert all(emails.count(f"deferred{n}@example.com") == 1 for n in range(300))
