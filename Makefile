@@ -6,7 +6,8 @@
 #   make test-all                 the whole suite on every supported line (what CI runs)
 #   make test-deploy              a real deployment: PostgreSQL, scheduler, api-server, parallel tasks
 #   make dist-check               build wheel and sdist; install the wheel into a clean venv; Airflow finds it
-#   make bench                    benchmarks/ (numbers for the README)
+#   make bench                    benchmarks/ (numbers for docs/performance.md)
+#   make docs                     the docs site (MkDocs, warnings as errors) into site/
 #   make lint                     ruff + mypy
 
 # Supported Airflow lines, each pinned to the version we test: the one place to change them.
@@ -22,7 +23,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-all test-deploy dist-check lint demo bench clean
+.PHONY: venv test test-all test-deploy dist-check lint demo bench docs clean
 DEPLOY_STAMP := $(VENV)/.deploy-installed
 
 $(UV):
@@ -82,5 +83,16 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_sync.py
 	$(PY) benchmarks/bench_create.py
 
+# The docs site: MkDocs in its own small venv; --strict turns every warning (a broken link or anchor, a page
+# left out of the nav) into an error.
+DOCS_VENV := .venv-docs
+$(DOCS_VENV)/.installed: | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(DOCS_VENV)
+	VIRTUAL_ENV=$(DOCS_VENV) $(UV) pip install --quiet "mkdocs==1.6.1"
+	touch $@
+
+docs: $(DOCS_VENV)/.installed
+	$(DOCS_VENV)/bin/mkdocs build --strict --clean
+
 clean:
-	rm -rf .venv-airflow-* $(TOOLS) .demo
+	rm -rf .venv-airflow-* $(TOOLS) $(DOCS_VENV) .demo site

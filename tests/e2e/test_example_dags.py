@@ -90,3 +90,13 @@ def test_example_create_and_enroll_dag_runs(
     assert f"ENROLLED person {ada['id']} as membership" in out
     assert "CREATE AND ENROLL {'rows': 50, 'created_and_added': 40, 'added': 10, 'failed': 0}" in out
     assert sim.stats.calls_by_route["POST /v2/bulk_jobs"] == 1  # 40 new people: one bulk job
+
+
+def test_example_hook_dag_runs(salesloft_simulator: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    salesloft_simulator.state.add_to_cadence(1, {"person_id": 1002, "cadence_id": 10}, "422")
+    run = load_dag("example_salesloft_hook").test()
+
+    assert str(getattr(run.state, "value", run.state)) == "success"
+    out = capsys.readouterr().out
+    assert "'on_cadence': 1" in out
+    assert "'unknown': ['nobody@example.com'], 'do_not_contact': ['optout1@example.com']" in out

@@ -1,5 +1,5 @@
-"""Every Python block of the README is code the tests run: it is preceded by a marker naming a file and
-regions (``# [START name]`` … ``# [END name]``) of an example DAG or test, and must equal them.
+"""Every Python block of the README and the docs is code the tests run: it is preceded by a marker naming a
+file and regions (``# [START name]`` … ``# [END name]``) of an example DAG or test, and must equal them.
 
 The example DAGs run end to end in ``tests/e2e/test_example_dags.py``; the README's simulator snippet in
 ``tests/e2e/test_readme_simulator.py``. So a snippet that no longer runs fails the suite.
@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import textwrap
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = re.compile(r"<!-- snippet: (?P<path>\S+) (?P<regions>[\w ]+) -->\n```python\n(?P<code>.*?)```", re.S)
@@ -30,15 +32,22 @@ def expected(path: str, regions: str) -> str:
     return "\n".join(region(ROOT / path, name) for name in regions.split())
 
 
-def test_every_python_block_of_the_readme_is_a_region_of_a_file_the_tests_run() -> None:
-    readme = (ROOT / "README.md").read_text()
-    blocks = readme.count("```python")
-    snippets = list(MARKER.finditer(readme))
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_python_block_is_a_region_of_a_file_the_tests_run(page: Path) -> None:
+    text = page.read_text()
+    blocks = text.count("```python")
+    snippets = list(MARKER.finditer(text))
 
     assert blocks == len(snippets), "a ```python block without a <!-- snippet: file regions --> marker"
     for snippet in snippets:
         assert snippet["path"].startswith(RUN_BY_TESTS), snippet["path"]
         want = expected(snippet["path"], snippet["regions"])
-        assert snippet["code"] == want, (
-            f"README block from {snippet['path']} differs; it should read:\n{want}"
-        )
+        assert snippet["code"] == want, f"block from {snippet['path']} differs; it should read:\n{want}"
+
+
+def test_the_docs_show_code() -> None:
+    shown = sum(page.read_text().count("<!-- snippet: ") for page in PAGES)
+    assert shown >= 7  # the checks above looked at something (one per operator page, hook, simulator, README)
