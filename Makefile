@@ -5,6 +5,7 @@
 #   make test AIRFLOW_VERSION=2.11.2   the same on another supported line
 #   make test-all                 the whole suite on every supported line (what CI runs)
 #   make test-deploy              a real deployment: PostgreSQL, scheduler, api-server, parallel tasks
+#   make test-deploy-celery       the same with the CeleryExecutor: two workers, a Redis broker
 #   make dist-check               build wheel and sdist; install the wheel into a clean venv; Airflow finds it
 #   make bench                    benchmarks/ (numbers for docs/performance.md)
 #   make docs                     the docs site (MkDocs, warnings as errors) into site/
@@ -23,7 +24,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-all test-deploy dist-check lint demo bench docs clean
+.PHONY: venv test test-all test-deploy test-deploy-celery dist-check lint demo bench docs clean
 DEPLOY_STAMP := $(VENV)/.deploy-installed
 
 $(UV):
@@ -56,6 +57,19 @@ $(DEPLOY_STAMP): $(STAMP)
 test-deploy: $(DEPLOY_STAMP)
 	SALESLOFT_TEST_DEPLOY=1 $(PY) -m pytest tests/deploy -p no:randomly -s $(PYTEST_ARGS)
 
+# The same deployment with the CeleryExecutor: two workers and a Redis broker (system packages, installed with
+# apt-get when missing), on loopback. Not in .ci/run (it adds minutes); run it when executor behaviour matters.
+CELERY_STAMP := $(VENV)/.celery-installed
+$(CELERY_STAMP): $(DEPLOY_STAMP)
+	@command -v redis-server >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null)
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet "apache-airflow[postgres,celery]==$(AIRFLOW_VERSION)" -e ".[test]"
+	touch $(CELERY_STAMP)
+
+test-deploy-celery: $(CELERY_STAMP)
+	SALESLOFT_TEST_DEPLOY=1 SALESLOFT_DEPLOY_EXECUTOR=CeleryExecutor \
+		$(PY) -m pytest tests/deploy -p no:randomly -s $(PYTEST_ARGS)
+
 # The built wheel, installed alone (no -e, no test extras) next to Airflow: what a user's pip gets.
 dist-check: | $(UV)
 	rm -rf dist .venv-dist-check
@@ -82,6 +96,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_sync.py
 	$(PY) benchmarks/bench_create.py
+	$(PY) benchmarks/bench_shared.py
 
 # The docs site: MkDocs in its own small venv; --strict turns every warning (a broken link or anchor, a page
 # left out of the nav) into an error.

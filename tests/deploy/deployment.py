@@ -1,7 +1,8 @@
 """A real Airflow deployment on this machine, for tests that only parallel tasks can prove.
 
 PostgreSQL (from the system packages), ``airflow api-server``, ``scheduler``, ``dag-processor`` and
-``triggerer`` with the LocalExecutor, all on loopback: the scheduler and triggerer run with
+``triggerer`` with the LocalExecutor, or the CeleryExecutor with two ``celery worker`` processes and a Redis
+broker (also from the system packages), all on loopback: the scheduler, triggerer and workers run with
 ``--skip-serve-logs`` (Airflow's log server binds every interface and has no setting to change that; task
 logs are read from their files here). Started and stopped by :class:`Deployment`.
 """
@@ -49,8 +50,19 @@ class Deployment:
     :param parallelism: task slots of the LocalExecutor.
     """
 
-    def __init__(self, home: Path, dags: list[Path], env: dict[str, str], parallelism: int = 8) -> None:
+    def __init__(
+        self,
+        home: Path,
+        dags: list[Path],
+        env: dict[str, str],
+        parallelism: int = 8,
+        executor: str = "LocalExecutor",
+        celery_workers: int = 2,
+    ) -> None:
         self.home = home
+        self.executor = executor
+        self.celery_workers = celery_workers
+        self.broker_port = free_port()
         self.dags_folder = home / "dags"
         self.dags_folder.mkdir(parents=True)
         for dag in dags:
@@ -69,7 +81,13 @@ class Deployment:
             PATH=f"{bin_dir}:{self.env.get('PATH', '')}",
             AIRFLOW_HOME=str(home / "airflow"),
             AIRFLOW__CORE__DAGS_FOLDER=str(self.dags_folder),
-            AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+            AIRFLOW__CORE__EXECUTOR=executor,
+            # CeleryExecutor only: a Redis broker on loopback, results in the metadata database.
+            AIRFLOW__CELERY__BROKER_URL=f"redis://127.0.0.1:{self.broker_port}/0",
+            AIRFLOW__CELERY__RESULT_BACKEND=(
+                f"db+postgresql+psycopg2://airflow@127.0.0.1:{self.pg_port}/airflow"
+            ),
+            AIRFLOW__CELERY__WORKER_CONCURRENCY=str(max(1, parallelism // max(celery_workers, 1))),
             AIRFLOW__CORE__PARALLELISM=str(parallelism),
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
             AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
@@ -94,10 +112,22 @@ class Deployment:
         try:
             self._start_postgres()
             self._run("db", "migrate")
+            if self.executor == "CeleryExecutor":
+                self._start_broker()
             self._spawn("api-server", "api-server", "--host", "127.0.0.1", "--port", str(self.api_port))
             self._spawn("scheduler", "scheduler", "--skip-serve-logs")
             self._spawn("dag-processor", "dag-processor")
             self._spawn("triggerer", "triggerer", "--skip-serve-logs")
+            if self.executor == "CeleryExecutor":
+                for number in range(1, self.celery_workers + 1):
+                    self._spawn(
+                        f"celery-worker-{number}",
+                        "celery",
+                        "worker",
+                        "--skip-serve-logs",
+                        "--celery-hostname",
+                        f"worker{number}@%h",
+                    )
             self._wait_for_api()
         except BaseException:
             self.__exit__()
@@ -116,6 +146,29 @@ class Deployment:
                 os.killpg(process.pid, signal.SIGKILL)
         if (self.pg_data / "postmaster.pid").exists():
             self._as_postgres(str(postgres_bin() / "pg_ctl"), "-D", str(self.pg_data), "-m", "fast", "stop")
+
+    def _start_broker(self) -> None:
+        """Redis (from the system packages) on loopback, without persistence, stopped with the rest."""
+        log = open(self.home / "redis.out", "wb")  # noqa: SIM115  # closed with the process
+        redis = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.processes.append(
+            subprocess.Popen(
+                [
+                    redis,
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.broker_port),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
 
     def _as_postgres(self, *command: str) -> None:
         prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []

@@ -7,6 +7,7 @@ Run by ``make test-deploy`` (and ``.ci/run``), not by ``make test``: it needs Po
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ LIMIT, WINDOW_S = 200, 10.0  # 1,200 a minute, in 10-second windows (the pacer t
 SHARE = 0.5  # the share the four syncs together may use (deploy_syncs.SHARE)
 SYNC_ROWS = 120  # per sync, four syncs
 OAUTH_ADDS = 30
+#: ``make test-deploy``: LocalExecutor; ``make test-deploy-celery``: CeleryExecutor with two workers.
+EXECUTOR = os.environ.get("SALESLOFT_DEPLOY_EXECUTOR", "LocalExecutor")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +54,7 @@ def deployment(sim: SalesloftSimulator) -> Iterator[Deployment]:
     before = Deployment.listeners()
     with (
         tempfile.TemporaryDirectory(prefix="salesloft-deploy-") as home,
-        Deployment(Path(home), sorted((HERE / "dags").glob("*.py")), env) as running,
+        Deployment(Path(home), sorted((HERE / "dags").glob("*.py")), env, executor=EXECUTOR) as running,
     ):
         running.wait_for_dags(["deploy_syncs", "deploy_oauth_mapped", "deploy_upsert"])
         running.new_listeners = Deployment.listeners() - before  # type: ignore[attr-defined]
@@ -186,3 +189,15 @@ def test_a_deferred_upsert_frees_its_worker_slot_while_the_job_runs(
     assert (summary["created"], summary["waited_in"], summary["method"]) == (300, "triggerer", "bulk")
     emails = [str(p["email_address"]) for p in sim.state.people.values()]
     assert all(emails.count(f"deferred{n}@example.com") == 1 for n in range(300))
+
+
+def test_the_tasks_ran_on_the_chosen_executor(deployment: Deployment) -> None:
+    """Runs last: by now every DAG above has run. With Celery, both workers must have executed tasks."""
+    outputs = {path.stem: path.read_text(errors="replace") for path in deployment.home.glob("*.out")}
+    if EXECUTOR == "CeleryExecutor":
+        workers = {name: text for name, text in outputs.items() if name.startswith("celery-worker-")}
+        received = {name: text.count("] received") for name, text in workers.items()}
+        assert len(received) == 2 and all(received.values()), received
+    else:
+        assert not [name for name in outputs if name.startswith("celery-worker-")]
+        assert "LocalExecutor" in outputs["scheduler"]
