@@ -8,7 +8,7 @@ twice changes nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from airflow_provider_salesloft.exceptions import (
@@ -133,7 +133,6 @@ class BulkJobActions(HookActions):
         job_id: int,
         poll_interval_s: float = 10.0,
         timeout_s: float = 3600.0,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> dict[str, Any]:
         """Poll ``GET /v2/bulk_jobs/{id}`` until the job is ``done``; return it.
 
@@ -158,7 +157,7 @@ class BulkJobActions(HookActions):
                 job.get("total"),
                 delay,
             )
-            sleep(delay)
+            time.sleep(delay)
 
 
 #: The first look at a started job comes this soon (a small job is often done by then).

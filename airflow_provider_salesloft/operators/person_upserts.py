@@ -109,8 +109,8 @@ class PeopleUpserter:
             return UpsertResult(key, None, None, error_summary(error))
         return UpsertResult(key, answer["person"], str(answer.get("upsert_type") or "update"))
 
-    def start_job(self, name: str, people: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
-        """Create a job, upload every person's fields (5,000 a call), start it: ``(job id, records)``."""
+    def start_job(self, name: str, people: Iterable[Mapping[str, Any]]) -> int:
+        """Create a job, upload every person's fields (5,000 a call), start it; return the job's id."""
         job_id = int(self.hook.create_bulk_job(name)["id"])
         uploaded = 0
         batch: list[dict[str, Any]] = []
@@ -123,7 +123,7 @@ class PeopleUpserter:
             uploaded += self.hook.add_bulk_job_data(job_id, batch, uploaded_before=uploaded)
         self.hook.start_bulk_job(job_id)
         self.hook.log.info("Salesloft bulk job %s started with %d records", job_id, uploaded)
-        return job_id, uploaded
+        return job_id
 
     def job_results(self, job_id: int, expected: int | None) -> Iterator[UpsertResult]:
         """The results of a done job, one per record (a record uploaded twice after a lost answer is

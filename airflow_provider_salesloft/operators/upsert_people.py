@@ -6,12 +6,21 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, conf
 
 from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
 from airflow_provider_salesloft.operators.input_rows import check_rows_or_sql, input_rows
+from airflow_provider_salesloft.operators.person_upserts import (
+    PeopleUpserter,
+    UpsertResult,
+    bulk_job_name,
+    upsert_key_value,
+    use_bulk,
+)
+from airflow_provider_salesloft.operators.sync.report import MAX_REASON_CHARS, MAX_SAMPLES
 from airflow_provider_salesloft.person_fields import UPSERT_KEYS, check_field_map, person_fields
 from airflow_provider_salesloft.validation import (
     check_choice,
@@ -23,13 +32,8 @@ from airflow_provider_salesloft.validation import (
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
-    from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter, UpsertResult
-
 #: Person ids are listed in the summary (``person_ids``, in row order) for inputs up to this many rows.
 MAX_LISTED_PERSON_IDS = 1000
-#: First rows listed per non-success outcome under ``samples``, and the longest reason kept.
-MAX_SAMPLES = 20
-MAX_REASON_CHARS = 300
 #: Outcome names of the summary.
 UPSERT_OUTCOMES = ("created", "updated", "failed", "invalid", "duplicates")
 
@@ -37,8 +41,8 @@ UPSERT_OUTCOMES = ("created", "updated", "failed", "invalid", "duplicates")
 class UpsertTally:
     """Counts, samples and (for small inputs) the person id of each upserted key, in input order."""
 
-    def __init__(self, listed: dict[str, Any] | None = None) -> None:
-        carried = listed or {}
+    def __init__(self, carried: dict[str, Any] | None = None) -> None:
+        carried = carried or {}
         self.counts: Counter[str] = Counter({name: 0 for name in UPSERT_OUTCOMES})
         self.counts.update(carried.get("counts") or {})
         self.samples: dict[str, list[dict[str, Any]]] = carried.get("samples") or {}
@@ -178,12 +182,6 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     # -- execute -----------------------------------------------------------------------------------------
     def execute(self, context: Context) -> dict[str, Any]:
         """Validate the rows, then upsert them one call each or in a bulk job (deferring if asked)."""
-        from airflow_provider_salesloft.operators.person_upserts import (
-            PeopleUpserter,
-            bulk_job_name,
-            use_bulk,
-        )
-
         started = time.monotonic()
         rows, _ = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
         tally = UpsertTally()
@@ -199,13 +197,13 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
             self._one_by_one(upserter, ahead, tally)
             return self._finish(context, tally, method="per_row", elapsed=time.monotonic() - started)
         name = bulk_job_name(self.dag_id, self.task_id, context)
-        job_id, uploaded = upserter.start_job(name, (fields for _, fields in _chain(ahead, people)))
+        job_id = upserter.start_job(name, (fields for _, fields in chain(ahead, people)))
         if not self.deferrable:
             job = self.hook.wait_for_bulk_job(job_id, self.poll_interval_s, self.timeout_s)
             return self._read_results(context, upserter, tally, job_id, job, waited_in="worker")
         from airflow_provider_salesloft.triggers.bulk_job import SalesloftBulkJobTrigger
 
-        carry = {"tally": tally.carry(), "uploaded": uploaded, "api_calls": self.hook.pacer.stats.requests}
+        carry = {"tally": tally.carry(), "api_calls": self.hook.pacer.stats.requests}
         self.defer(
             trigger=SalesloftBulkJobTrigger(
                 salesloft_conn_id=self.salesloft_conn_id,
@@ -215,17 +213,14 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
                 carry=carry,
             ),
             method_name="execute_complete",
-            kwargs={"job_id": job_id},
         )
         raise AssertionError("defer() returned")  # pragma: no cover
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | None = None, **_: Any) -> Any:
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """Resume after the trigger: read the job's results and push the summary.
 
         The job id and the tally so far come in the trigger's event (``defer(kwargs=...)`` does not reach
         this method on every Airflow line)."""
-        from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter
-
         if not event or "job_id" not in event:
             raise AirflowException(f"Salesloft bulk job trigger ended without an event: {event!r}")
         job_id = int(event["job_id"])
@@ -249,8 +244,6 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     # -- steps ---------------------------------------------------------------------------------------------
     def _valid_people(self, rows: Iterable[Any], tally: UpsertTally) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(key, fields)`` of each row that can be upserted; every other row counted as it passes."""
-        from airflow_provider_salesloft.operators.person_upserts import upsert_key_value
-
         seen: set[str] = set()
         for index, row in enumerate(rows):
             tally.rows += 1
@@ -262,8 +255,6 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
             if key is None:
                 tally.note("invalid", problem, row=index)
                 continue
-            if self.upsert_key == "email_address":
-                fields["email_address"] = str(fields["email_address"]).strip()
             if key in seen:
                 tally.note("duplicates", f"{self.upsert_key} repeats an earlier row's", row=index, key=key)
                 continue
@@ -328,10 +319,3 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
                 f"{self.max_failed_rows}); first: {json.dumps(summary['samples'])[:2000]}"
             )
         return summary
-
-
-def _chain(
-    first: list[tuple[str, dict[str, Any]]], rest: Iterator[tuple[str, dict[str, Any]]]
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    yield from first
-    yield from rest

@@ -219,7 +219,7 @@ class SyncRun:
         ]
         try:
             if use_bulk(len(people), self.create.bulk_threshold):
-                job_id, _ = upserter.start_job(self.create.job_name, (fields for _, fields in people))
+                job_id = upserter.start_job(self.create.job_name, (fields for _, fields in people))
                 self.bulk_job_id = job_id
                 job = self.hook.wait_for_bulk_job(job_id, self.create.poll_interval_s, self.create.timeout_s)
                 processed = job.get("processed")
