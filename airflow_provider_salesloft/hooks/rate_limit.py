@@ -8,7 +8,8 @@ when windows start by watching ``remaining`` jump back up.
 
 The policy:
 
-* until the first answer, one request at a time (it tells the limit);
+* until the first answer, one request at a time (it tells the limit); then one more in flight per answer
+  (a slow start, while the pacer learns whether other clients of the team are spending);
 * the limit ``L`` is estimated as the largest ``remaining + cost`` seen; ``(1 - share) * L`` is left for
   other integrations of the team;
 * a request goes out only while ``remaining - reserve - cost in flight >= its cost``; otherwise callers wait
@@ -19,24 +20,34 @@ The policy:
   windows are entered on time with none;
 * a 429 blocks every caller of the hook until the next expected window, so a spent budget costs one 429,
   not a storm; an expected window start that has passed with the budget still spent (other tasks of the
-  team spend it too), or a probe answered 429, discards the estimate: probing resumes every fifth of a
-  window, never at once.
+  team spend it too), or a probe answered 429, discards the estimate: probing resumes about every fifth of
+  a window (at random, so that waiting tasks do not probe together), never at once.
 
 Several tasks of one team (any executor, any number of workers) share Salesloft's own counter: each one
 holds its requests while ``remaining`` is within the reserve, so together they stay within ``share`` of the
-limit without talking to each other. What the others spend between two of a task's answers (``remaining``
-fell by more than the task's own requests explain) is kept in reserve as well, so that the requests they
-have in flight, which no task can see, do not carry the team past its share at the end of a window.
+limit without talking to each other. What the others spend (``remaining`` fell by more than the task's own
+requests explain, measured over several answers) is turned into what they have in flight at any moment,
+which no task can see, and kept in reserve as well, so that together they do not carry the team past its
+share at the end of a window.
+
+Two things a task cannot learn alone are shared through the team's window
+(:mod:`~airflow_provider_salesloft.hooks.team_window`, an Airflow Variable): the limit (a task that joins
+while others are spending sees less left than the limit, and would take the difference as its own) and when
+windows start (so that a joining task needs no probes, and while nobody knows yet, the team's tasks take
+turns probing instead of each spending a request on the same question).
 """
 
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from airflow_provider_salesloft.hooks.team_window import TeamWindow, TeamWindowStore
 from airflow_provider_salesloft.validation import check_rate_limit_share
 
 REMAINING_HEADER = "x-ratelimit-remaining-minute"
@@ -47,9 +58,10 @@ PROBE_EVERY = 0.2
 PROBE_RESERVE = 0.01
 #: Stop narrowing the window start once it is known this precisely (share of a window).
 PHASE_PRECISION = 0.01
-#: How fast the estimate of other clients' spend between two of our answers fades (per answer).
-FOREIGN_DECAY = 0.95
-#: Margin on that estimate: overshooting the team's share hurts others, undershooting only slows us a little.
+#: Others' spend is measured between an answer and the one this many answers before it, in one window.
+SPEND_SPAN_ANSWERS = 8
+#: Margin on the estimate of what other clients have in flight: overshooting the team's share hurts the
+#: team's other integrations, undershooting only slows us a little.
 FOREIGN_CAUTION = 1.5
 
 
@@ -67,6 +79,8 @@ class RateLimitPacer:
     :param share: share of the team's limit this hook may use, ``0 < share <= 1``.
     :param window_s: length of the rate-limit window in seconds.
     :param clock: monotonic clock (injectable for tests).
+    :param store: where the team's tasks share the limit and window starts they learned (none: learn alone).
+    :param wall_clock: epoch clock, to share window starts between machines (injectable for tests).
     """
 
     def __init__(
@@ -74,10 +88,20 @@ class RateLimitPacer:
         share: float = 1.0,
         window_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        store: TeamWindowStore | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.share = check_rate_limit_share(share)
         self.window_s = window_s
         self._clock = clock
+        self._store = store
+        self._wall_clock = wall_clock
+        self._store_lock = threading.Lock()
+        self._load_due = store is not None  # read the team's window before the first request
+        self._save_due = False
+        self._shared: TeamWindow | None = None  # the team's window as last read or written
+        self._store_checked_for_probe = False
+        self._probing_at: float | None = None  # a blind probe of ours found the old window (epoch), to tell
         self._cond = threading.Condition()
         self.limit_estimate: int | None = None
         self.remaining: int | None = None
@@ -89,9 +113,10 @@ class RateLimitPacer:
         self._window_started_at: float | None = None  # send time of the first request seen in this window
         self._last_in_window_at: float | None = None  # latest send time of a request seen in this window
         self._phase: tuple[float, float] | None = None  # a window started in (lo, hi]
-        self._foreign = 0.0  # cost other clients of the team have in flight, estimated (decaying max)
+        self._foreign = 0.0  # cost other clients of the team have in flight, estimated
         self._round_trip = 0.0  # seconds from letting a request out to its answer (moving average)
-        self._last_answer_at: float | None = None
+        self._sends: deque[tuple[float, int]] = deque(maxlen=256)  # (let out at, cost) of our requests
+        self._looks: deque[tuple[float, int]] = deque(maxlen=SPEND_SPAN_ANSWERS + 1)  # (sent at, remaining)
         self.stats = PacerStats()
 
     # -- window phase (call with the lock held) ----------------------------------------------------------
@@ -112,6 +137,11 @@ class RateLimitPacer:
     def _saw_window_start(self, sent_at: float) -> None:
         """The request sent at ``sent_at`` was the first seen in a new window."""
         lo = self._last_in_window_at
+        shared = self._shared
+        if shared is not None and shared.probed_at is not None:  # another task's probe saw the old window
+            seen = shared.probed_at - (self._wall_clock() - self._clock())
+            if seen < sent_at and (lo is None or seen > lo):
+                lo = seen
         if lo is None or lo >= sent_at:
             lo = sent_at - PROBE_EVERY * self.window_s
         hi = sent_at
@@ -122,6 +152,8 @@ class RateLimitPacer:
         self._phase = (lo, hi)
         self._window_started_at = sent_at
         self._last_in_window_at = None
+        self._looks.clear()
+        self._load_due = self._save_due = self._store is not None  # once a window: compare with the team
 
     def _saw_same_window(self, sent_at: float) -> None:
         """The request sent at ``sent_at`` was handled in the current window: the next one starts later."""
@@ -136,12 +168,15 @@ class RateLimitPacer:
         """Hold every caller until a new window may have begun; then one probe goes first."""
         upcoming = self._next_start_interval(now)
         if upcoming is not None and upcoming[1] <= now:
-            # The window should have turned already, yet the budget is still spent: other clients of the
-            # team spend it too, or the estimate went stale. Forget it rather than retry at once.
-            self._phase = None
-            upcoming = None
+            if self._foreign > 0:
+                # The window turned, and the other clients of the team spent it before us: the next one.
+                behind = math.floor((now - upcoming[1]) / self.window_s + 1) * self.window_s
+                upcoming = (upcoming[0] + behind, upcoming[1] + behind)
+            else:  # alone, yet the budget is still spent after the expected turn: the estimate is stale
+                self._phase = None
+                upcoming = None
         if upcoming is None:
-            moment = now + PROBE_EVERY * self.window_s
+            moment = now + self._probe_gap()
         else:
             lo, hi = max(upcoming[0], now), upcoming[1]
             # Probe the middle of the uncertain interval until it is narrow; then enter at its end. With
@@ -152,6 +187,11 @@ class RateLimitPacer:
         self._blocked_until = max(self._blocked_until, moment, now)
         self._need_probe = True
 
+    def _probe_gap(self) -> float:
+        """Seconds to the next probe while the window's start is unknown: about PROBE_EVERY of a window,
+        at random, so that the tasks of a team that all wait do not probe at the same moment."""
+        return PROBE_EVERY * self.window_s * random.uniform(0.5, 1.5)
+
     def _reserve(self) -> float:
         limit = self.limit_estimate or 0
         base = max((1.0 - self.share) * limit, float(math.ceil(PROBE_RESERVE * limit)))
@@ -160,15 +200,18 @@ class RateLimitPacer:
     # -- public API ------------------------------------------------------------------------------------
     def acquire(self, cost: int = 1) -> float:
         """Block until a request of ``cost`` may go out; return the clock time it was let through."""
-        with self._cond:
-            while True:
+        while True:
+            self._share_with_team()
+            with self._cond:
                 admitted, pause = self._admit(cost)
                 if admitted:
                     return self._clock()
-                self._cond.wait(timeout=max(pause, 0.001))
+                if not self._load_due:
+                    self._cond.wait(timeout=max(pause, 0.001))
 
     def try_acquire(self, cost: int = 1) -> tuple[bool, float]:
         """Let a request of ``cost`` out now if it may: ``(True, 0)``; else ``(False, seconds to wait)``."""
+        self._share_with_team()
         with self._cond:
             return self._admit(cost)
 
@@ -180,6 +223,14 @@ class RateLimitPacer:
         if one_at_a_time and self._inflight > 0:
             return False, 0.05  # the answer in flight tells what is left: wait for it
         if (
+            self._need_probe
+            and self._phase is None
+            and self._store is not None
+            and not self._store_checked_for_probe
+        ):  # another task may have seen the new window, or just probed for it: ask the team first
+            self._store_checked_for_probe = self._load_due = True
+            return False, 0.0
+        if (
             not self._need_probe
             and self.remaining is not None
             and self.remaining - self._reserve() - self._inflight_cost < cost
@@ -188,8 +239,12 @@ class RateLimitPacer:
                 return False, 0.05  # answers in flight may show a new window
             self._block_until_next_window(now)
             return False, self._blocked_until - now
+        if self.remaining is not None and self._inflight > self._answers:
+            return False, 0.05  # slow start: one more in flight per answer, while we learn who else spends
+        self._store_checked_for_probe = False
         self._inflight += 1
         self._inflight_cost += cost
+        self._sends.append((now, cost))
         self.stats.requests += 1
         return True, 0.0
 
@@ -209,43 +264,153 @@ class RateLimitPacer:
             if status == 429:
                 self.stats.rate_limited += 1
             stale = self._window_started_at is not None and sent_at < self._window_started_at
+            probe = self._need_probe
             if status is None:
                 self._need_probe = False  # no answer at all: nothing learned
             elif stale:
                 pass  # sent before the latest known window start: tells nothing about the current window
             elif status == 429:
-                if self._need_probe:  # a probe at the predicted window start found it spent: wrong guess
+                if self._need_probe and self._foreign <= 0:
+                    # A probe at the predicted window start found it spent, and nobody else spends: the
+                    # guess was wrong. (With others spending, they may simply have spent the new window.)
                     self._phase = None
                 self.remaining = 0
                 self._saw_same_window(sent_at)
+                if probe:
+                    self._tell_team_probe_found_old_window(sent_at)
                 self._block_until_next_window(self._clock())
             else:
                 self._need_probe = False
-                self._read_headers(sent_at, headers, cost)
+                self._read_headers(sent_at, headers, cost, probe)
             self._cond.notify_all()
 
-    def _read_headers(self, sent_at: float, headers: Mapping[str, str] | None, cost: int) -> None:
+    def _read_headers(
+        self, sent_at: float, headers: Mapping[str, str] | None, cost: int, probe: bool
+    ) -> None:
         remaining = _int_header(headers, REMAINING_HEADER)
         if remaining is None:
             return
         charged = _int_header(headers, COST_HEADER) or cost
         if self.limit_estimate is None or remaining + charged > self.limit_estimate:
             self.limit_estimate = remaining + charged
+            self._save_due = self._store is not None
         if self.remaining is not None and remaining > self.remaining + self._inflight_cost + charged:
             self._saw_window_start(sent_at)  # remaining went back up
             self.remaining = remaining
         else:
             self._saw_same_window(sent_at)
-            now = self._clock()
-            if self.remaining is not None and self._last_answer_at is not None:
-                # Spent since our last look beyond this request and ours in flight is someone else's; what
-                # they have in flight at any moment is that spend's rate times a round trip.
-                foreign = max(0, self.remaining - remaining - charged - self._inflight_cost)
-                gap = max(now - self._last_answer_at, 1e-3)
-                in_flight = min(foreign * self._round_trip / gap, float(self.limit_estimate or 0))
-                self._foreign = max(in_flight, self._foreign * FOREIGN_DECAY)
-            self._last_answer_at = now
             self.remaining = remaining if self.remaining is None else min(self.remaining, remaining)
+        if probe:  # a lone request after a pause: a new starting point, not a measure of others' pace
+            self._looks.clear()
+            self._looks.append((sent_at, remaining))
+            if self._window_started_at != sent_at:
+                self._tell_team_probe_found_old_window(sent_at)
+        else:
+            self._measure_foreign_spend(sent_at, remaining)
+
+    def _measure_foreign_spend(self, sent_at: float, remaining: int) -> None:
+        """Estimate what other clients of the team have in flight from how fast they spend.
+
+        Between the answers to two of our requests of one window, ``remaining`` fell by everything charged in
+        between; what our own requests let out in between do not explain is someone else's. Their rate times
+        a round trip is what they have in flight at any moment, unseen by us. Measured over several answers
+        (not two neighbours, whose answers may arrive out of order); kept from window to window, so that the
+        burst at a window's start is held back by what the others spent in the last one.
+        """
+        if self._looks:
+            since, remaining_then = self._looks[0]
+            span = sent_at - since
+            if span > 0 and span >= self._round_trip / 2:
+                ours = sum(cost for at, cost in self._sends if since < at <= sent_at)
+                theirs = max(0, remaining_then - remaining - ours)
+                self._foreign = min(theirs / span * self._round_trip, float(self.limit_estimate or 0))
+        self._looks.append((sent_at, remaining))
+
+    # -- the team's shared window ----------------------------------------------------------------------
+    def _tell_team_probe_found_old_window(self, sent_at: float) -> None:
+        """A blind probe (the window's start unknown) found the old window: tell the team, so that the others
+        wait their turn, and the one that sees the new window knows it began after this."""
+        if self._phase is None and self._store is not None:
+            self._probing_at = sent_at + self._wall_clock() - self._clock()
+            self._save_due = True
+
+    def _share_with_team(self) -> None:
+        """Read the team's window from the store, or write what this pacer learned, when due.
+
+        Called before a request, outside the pacer's lock (the store may be a call to Airflow's API): one
+        thread does it while the others go on.
+        """
+        if self._store is None or not (self._load_due or self._save_due):
+            return
+        if not self._store_lock.acquire(blocking=False):
+            return
+        try:
+            if self._load_due:
+                self._load_due = False
+                loaded = self._store.load()
+                with self._cond:
+                    self._adopt(loaded)
+            with self._cond:
+                self._save_due = False
+                learned = self._worth_sharing()
+            if learned is not None:
+                self._store.save(learned)
+                self._shared = learned
+        finally:
+            self._store_lock.release()
+
+    def _adopt(self, window: TeamWindow | None) -> None:
+        """Start from what the team's tasks learned: the larger limit, the narrower window start."""
+        self._shared = window
+        if window is None:
+            return
+        if self._need_probe and self._phase is None and window.probed_at is not None:
+            since = self._wall_clock() - window.probed_at
+            if 0 <= since < 0.8 * PROBE_EVERY * self.window_s:  # another task of the team just probed
+                self._blocked_until = self._clock() - since + self._probe_gap()
+                self._store_checked_for_probe = False
+        if self.limit_estimate is None or window.limit > self.limit_estimate:
+            self.limit_estimate = window.limit
+        if window.starts is None:
+            return
+        now = self._clock()
+        offset = self._wall_clock() - now
+        lo, hi = window.starts[0] - offset, window.starts[1] - offset
+        if self._phase is None or hi - lo < self._phase[1] - self._phase[0]:
+            behind = math.floor((now - hi) / self.window_s) * self.window_s  # the latest start before now
+            lo, hi = lo + behind, hi + behind
+            self._phase = (lo, hi)
+            if self._need_probe:  # waiting to probe for the window's turn: now we know when it is (was)
+                if self._last_in_window_at is not None and self._last_in_window_at < lo:
+                    self._blocked_until = now  # it turned since our last answer: the budget is fresh
+                else:
+                    self._window_started_at = max(self._window_started_at or hi, hi)
+                    self._blocked_until = self._shift(hi, hi + self.window_s)  # enter the next one
+
+    def _worth_sharing(self) -> TeamWindow | None:
+        """What this pacer knows, if it is more than the store holds (a larger limit, a narrower start)."""
+        if self._store is None or self.limit_estimate is None:
+            return None
+        offset = self._wall_clock() - self._clock()
+        starts = None if self._phase is None else (self._phase[0] + offset, self._phase[1] + offset)
+        shared = self._shared
+        probed_at, self._probing_at = self._probing_at, None
+        better = (
+            shared is None
+            or probed_at is not None
+            or self.limit_estimate > shared.limit
+            or (
+                starts is not None and (shared.starts is None or _width(starts) < 0.9 * _width(shared.starts))
+            )
+        )
+        if not better:
+            return None
+        return TeamWindow(
+            limit=max(self.limit_estimate, shared.limit if shared else 0),
+            starts=starts if starts is not None or shared is None else shared.starts,
+            saved_at=self._wall_clock(),
+            probed_at=probed_at,
+        )
 
     def wait_after_rate_limit(self) -> float:
         """Seconds a 429'd request should wait before its retry: until a new window may have begun."""
@@ -253,6 +418,10 @@ class RateLimitPacer:
             now = self._clock()
             self._block_until_next_window(now)
             return max(0.0, self._blocked_until - now)
+
+
+def _width(interval: tuple[float, float]) -> float:
+    return interval[1] - interval[0]
 
 
 def _int_header(headers: Mapping[str, str] | None, name: str) -> int | None:

@@ -49,6 +49,7 @@ from airflow_provider_salesloft.hooks.settings import (
     ConnectionSettings,
     parse_base_url,
 )
+from airflow_provider_salesloft.hooks.team_window import VariableTeamWindowStore
 from airflow_provider_salesloft.hooks.transport import SalesloftTransport, make_session, query_params
 from airflow_provider_salesloft.validation import check_rate_limit_share, coerce_id, coerce_optional_id
 
@@ -184,7 +185,15 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
     @cached_property
     def pacer(self) -> RateLimitPacer:
         """Keeps this hook's calls within ``rate_limit_share`` of the team's limit."""
-        return RateLimitPacer(share=self.rate_limit_share, window_s=self.settings.rate_window_s)
+        return RateLimitPacer(
+            share=self.rate_limit_share,
+            window_s=self.settings.rate_window_s,
+            store=None  # a connection test's id is Airflow's temporary one: nothing to share
+            if self._testing
+            else VariableTeamWindowStore(
+                self.salesloft_conn_id, self.settings.base_url, self.settings.rate_window_s
+            ),
+        )
 
     @cached_property
     def session(self) -> requests.Session:

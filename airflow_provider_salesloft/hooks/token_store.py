@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from airflow.providers.common.compat.sdk import mask_secret
 
 from airflow_provider_salesloft.exceptions import SalesloftOAuthError
+from airflow_provider_salesloft.hooks.variables import delete_variable, read_variable, write_variable
 
 #: Refresh this long before the access token expires, so no request goes out with a token about to die.
 REFRESH_MARGIN_S = 300.0
@@ -63,9 +64,9 @@ class VariableTokenStore:
 
     def load(self) -> StoredToken | None:
         """Read the Variable (moving a 0.1.0 one to the new name); None if absent or unreadable."""
-        raw = self._read(self.key)
+        raw = read_variable(self.key)
         if not raw:
-            raw = self._read(self.legacy_key)
+            raw = read_variable(self.legacy_key)
             if raw and self._parse(raw, self.legacy_key) is not None:
                 self._migrate(raw)
         return self._parse(raw, self.key) if raw else None
@@ -95,62 +96,23 @@ class VariableTokenStore:
 
     def _migrate(self, raw: str) -> None:
         try:
-            self._write(self.key, raw)
-            self._delete(self.legacy_key)
+            write_variable(self.key, raw)
+            delete_variable(self.legacy_key)
             log.info("Moved the Salesloft token store from Variable %s to %s", self.legacy_key, self.key)
         except Exception as error:  # the next task tries again; the tokens stay readable meanwhile
             log.warning(
                 "Could not move Variable %s to %s: %s", self.legacy_key, self.key, type(error).__name__
             )
 
-    @staticmethod
-    def _read(key: str) -> str | None:
-        """The Variable through the Task SDK, or (outside a task on Airflow 3) the metadata database."""
-        from airflow.providers.common.compat.sdk import Variable
-
-        value = Variable.get(key, None)
-        if value:
-            return str(value)
-        try:
-            from airflow.models.variable import Variable as CoreVariable
-
-            core_value = CoreVariable.get(key, None)
-        except Exception:  # a worker without database access: the SDK's answer stands
-            return None
-        return str(core_value) if core_value else None
-
     def save(self, tokens: StoredToken) -> None:
         """Write the Variable (the token source retries a failed write)."""
         try:
-            self._write(self.key, json.dumps(asdict(tokens)))
+            write_variable(self.key, json.dumps(asdict(tokens)))
         except Exception as error:
             raise SalesloftOAuthError(
                 f"cannot save the rotated Salesloft refresh token to Variable {self.key!r} "
                 f"({error.__class__.__name__})"
             ) from None
-
-    @staticmethod
-    def _write(key: str, value: str) -> None:
-        """Write through the Task SDK, or the metadata database outside a task."""
-        from airflow.providers.common.compat.sdk import Variable
-
-        try:
-            Variable.set(key, value)
-        except Exception:  # outside a task on Airflow 3 the SDK has no channel to the server
-            from airflow.models.variable import Variable as CoreVariable
-
-            CoreVariable.set(key, value)
-
-    @staticmethod
-    def _delete(key: str) -> None:
-        from airflow.providers.common.compat.sdk import Variable
-
-        try:
-            Variable.delete(key)
-        except Exception:
-            from airflow.models.variable import Variable as CoreVariable
-
-            CoreVariable.delete(key)
 
 
 def _text_or_none(value: Any) -> str | None:

@@ -98,10 +98,14 @@ def test_parallel_syncs_share_one_team_budget(deployment: Deployment, sim: Sales
     print("DEPLOY BUDGET", json.dumps(report))
     assert limited <= 0.01 * calls, report  # no retry storm
     # While all have work, together within the share, give or take what they have in flight unseen: measured
-    # 83-105 % per window here (issue #12 asks 102 %); 106-164 % before tasks reserved for each other.
+    # 98-104 % per window here (issue #12 asks 102 %); 106-164 % before tasks reserved for each other, and
+    # 87-108 % before they shared the team's window.
     assert max(full) <= 1.10 * allowed, report
     # The start-up window (tasks joining one by one, before they have seen each other spend) is reported,
-    # not asserted: measured 101-119 % of the share.
+    # not asserted: measured 97-104 % of the share (101-119 % before the team's window was shared).
+    # What the tasks learned of the team's window is in the Variable every task reads, through the Task SDK.
+    shared = json.loads(deployment.variable("salesloft_rate_window__salesloft_default") or "{}")
+    assert shared.get("limit") == LIMIT and shared.get("starts"), shared
 
 
 def test_parallel_oauth_tasks_survive_revocations(deployment: Deployment, sim: SalesloftSimulator) -> None:
