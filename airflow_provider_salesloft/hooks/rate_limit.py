@@ -409,7 +409,7 @@ class RateLimitPacer:
             limit=max(self.limit_estimate, shared.limit if shared else 0),
             starts=starts if starts is not None or shared is None else shared.starts,
             saved_at=self._wall_clock(),
-            probed_at=probed_at,
+            probed_at=probed_at if probed_at is not None or shared is None else shared.probed_at,
         )
 
     def wait_after_rate_limit(self) -> float:
