@@ -19,9 +19,10 @@ The policy:
   first that saw the new one), narrowed by probing its middle: the first window costs a few probes, later
   windows are entered on time with none;
 * a 429 blocks every caller of the hook until the next expected window, so a spent budget costs one 429,
-  not a storm; an expected window start that has passed with the budget still spent (other tasks of the
-  team spend it too), or a probe answered 429, discards the estimate: probing resumes about every fifth of
-  a window (at random, so that waiting tasks do not probe together), never at once.
+  not a storm; an expected window start that has passed with the budget still spent, or a probe answered
+  429, means the next window when other clients are seen spending (they spent this one first), and else
+  discards the estimate: probing resumes about every fifth of a window (at random, so that waiting tasks do
+  not probe together), never at once.
 
 Several tasks of one team (any executor, any number of workers) share Salesloft's own counter: each one
 holds its requests while ``remaining`` is within the reserve, so together they stay within ``share`` of the
@@ -139,7 +140,7 @@ class RateLimitPacer:
         lo = self._last_in_window_at
         shared = self._shared
         if shared is not None and shared.probed_at is not None:  # another task's probe saw the old window
-            seen = shared.probed_at - (self._wall_clock() - self._clock())
+            seen = shared.probed_at - self._wall_offset()
             if seen < sent_at and (lo is None or seen > lo):
                 lo = seen
         if lo is None or lo >= sent_at:
@@ -327,11 +328,15 @@ class RateLimitPacer:
         self._looks.append((sent_at, remaining))
 
     # -- the team's shared window ----------------------------------------------------------------------
+    def _wall_offset(self) -> float:
+        """Epoch time minus the pacer's clock: the team's window is shared in epoch time."""
+        return self._wall_clock() - self._clock()
+
     def _tell_team_probe_found_old_window(self, sent_at: float) -> None:
         """A blind probe (the window's start unknown) found the old window: tell the team, so that the others
         wait their turn, and the one that sees the new window knows it began after this."""
         if self._phase is None and self._store is not None:
-            self._probing_at = sent_at + self._wall_clock() - self._clock()
+            self._probing_at = sent_at + self._wall_offset()
             self._save_due = True
 
     def _share_with_team(self) -> None:
@@ -374,7 +379,7 @@ class RateLimitPacer:
         if window.starts is None:
             return
         now = self._clock()
-        offset = self._wall_clock() - now
+        offset = self._wall_offset()
         lo, hi = window.starts[0] - offset, window.starts[1] - offset
         if self._phase is None or hi - lo < self._phase[1] - self._phase[0]:
             behind = math.floor((now - hi) / self.window_s) * self.window_s  # the latest start before now
@@ -389,9 +394,9 @@ class RateLimitPacer:
 
     def _worth_sharing(self) -> TeamWindow | None:
         """What this pacer knows, if it is more than the store holds (a larger limit, a narrower start)."""
-        if self._store is None or self.limit_estimate is None:
+        if self.limit_estimate is None:
             return None
-        offset = self._wall_clock() - self._clock()
+        offset = self._wall_offset()
         starts = None if self._phase is None else (self._phase[0] + offset, self._phase[1] + offset)
         shared = self._shared
         probed_at, self._probing_at = self._probing_at, None
