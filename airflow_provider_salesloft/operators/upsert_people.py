@@ -22,6 +22,7 @@ from airflow_provider_salesloft.operators.person_upserts import (
 )
 from airflow_provider_salesloft.operators.sync.report import MAX_REASON_CHARS, MAX_SAMPLES
 from airflow_provider_salesloft.person_fields import UPSERT_KEYS, check_field_map, person_fields
+from airflow_provider_salesloft.results_table import ResultsWriter, check_results_table, raise_if_unwritten
 from airflow_provider_salesloft.validation import (
     check_choice,
     check_int_range,
@@ -129,6 +130,9 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     :param rate_limit_share: share ``(0, 1]`` of the team's rate limit to use.
     :param max_concurrency: upserts in flight at once on the one-call-each path.
     :param chunk_size: rows fetched per SQL round trip.
+    :param results_table: a table (``name`` or ``schema.name``) that gets one row per input row of each run
+        (outcome, reason, upsert key, person id; see docs/results-lineage-assets.md), created when missing.
+    :param results_conn_id: the common.sql connection of ``results_table`` (default: ``sql_conn_id``).
     :param salesloft_conn_id: the Salesloft connection (templated).
     """
 
@@ -151,10 +155,16 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         rate_limit_share: float = 0.9,
         max_concurrency: int = 8,
         chunk_size: int = 1000,
+        results_table: str | None = None,
+        results_conn_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         check_rows_or_sql(rows, sql, sql_conn_id)
+        self.results_conn_id = check_results_table(results_table, results_conn_id, sql_conn_id)
+        self.results_table = results_table
+        self._results: ResultsWriter | None = None
+        self._row_of: dict[str, int] = {}  # upsert key -> input row index, for the results table
         self.field_map = check_field_map(field_map)
         self.upsert_key = check_choice("upsert_key", upsert_key, UPSERT_KEYS)
         if bulk_threshold is not None:
@@ -184,6 +194,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         """Validate the rows, then upsert them one call each or in a bulk job (deferring if asked)."""
         started = time.monotonic()
         rows, _ = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
+        self._open_results(context)
         tally = UpsertTally()
         people = self._valid_people(rows, tally)
         upserter = PeopleUpserter(self.hook, self.upsert_key)
@@ -204,6 +215,8 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         from airflow_provider_salesloft.triggers.bulk_job import SalesloftBulkJobTrigger
 
         carry = {"tally": tally.carry(), "api_calls": self.hook.pacer.stats.requests}
+        if self._results is not None:
+            carry.update(results=self._results.close(), row_of=self._row_of)
         self.defer(
             trigger=SalesloftBulkJobTrigger(
                 salesloft_conn_id=self.salesloft_conn_id,
@@ -230,6 +243,8 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
             )
         carry = event.get("carry") or {}
         tally = UpsertTally(carry.get("tally"))
+        self._open_results(context, carry.get("results"))
+        self._row_of = dict(carry.get("row_of") or {})
         upserter = PeopleUpserter(self.hook, self.upsert_key)
         return self._read_results(
             context,
@@ -249,16 +264,21 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
             tally.rows += 1
             if not isinstance(row, Mapping):
                 tally.note("invalid", f"row is not a mapping: {type(row).__name__}", row=index)
+                self._result_line(index=index, outcome="invalid", reason="row is not a mapping")
                 continue
             fields = person_fields(row, self.field_map)
             key, problem = upsert_key_value(fields, self.upsert_key)
             if key is None:
                 tally.note("invalid", problem, row=index)
+                self._result_line(index=index, outcome="invalid", reason=problem)
                 continue
             if key in seen:
                 tally.note("duplicates", f"{self.upsert_key} repeats an earlier row's", row=index, key=key)
+                self._result_line(index=index, key=key, outcome="duplicates", reason="repeats an earlier row")
                 continue
             seen.add(key)
+            if self._results is not None:
+                self._row_of[key] = index
             tally.key_seen(key)
             yield key, fields
 
@@ -270,6 +290,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="salesloft-upsert") as pool:
             for result in upserter.one_by_one(pool, people):
                 tally.result(result)
+                self._keyed_result(result)
 
     def _read_results(
         self,
@@ -284,6 +305,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         processed = job.get("processed")
         for result in upserter.job_results(job_id, processed if isinstance(processed, int) else None):
             tally.result(result)
+            self._keyed_result(result)
         return self._finish(
             context,
             tally,
@@ -305,12 +327,18 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         summary = tally.summary(api_calls=carried_calls + self.hook.pacer.stats.requests, **extra)
         if elapsed is not None:
             summary["elapsed_s"] = round(elapsed, 3)
+        written = self._results.close() if self._results is not None else None
+        if written:
+            summary["results_table"] = written
         self.log.info(
             "Salesloft upsert: %s", json.dumps({k: v for k, v in summary.items() if k != "person_ids"})
         )
         for key in ("person_id", "person_ids"):  # ``upsert.output["person_id"]`` reads the XCom key
             if key in summary:
                 context["ti"].xcom_push(key=key, value=summary[key])
+        if written and written.get("error"):
+            context["ti"].xcom_push(key="return_value", value=summary)
+            raise_if_unwritten(written)
         failing = tally.counts["failed"] + tally.counts["invalid"]
         if failing > self.max_failed_rows:
             context["ti"].xcom_push(key="return_value", value=summary)
@@ -319,3 +347,35 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
                 f"{self.max_failed_rows}); first: {json.dumps(summary['samples'])[:2000]}"
             )
         return summary
+
+    # -- results table -------------------------------------------------------------------------------------
+    def _open_results(self, context: Context, carried: Mapping[str, Any] | None = None) -> None:
+        """The results writer of this try (continuing what was written before a deferral)."""
+        if not (self.results_table and self.results_conn_id):
+            return
+        self._results = ResultsWriter.for_task(self.results_conn_id, self.results_table, context)
+        if carried:
+            self._results.written = int(carried.get("rows_written") or 0)
+            self._results.unwritten = int(carried.get("rows_not_written") or 0)
+            self._results.error = carried.get("error")
+
+    def _result_line(self, **line: Any) -> None:
+        if self._results is not None:
+            self._results.add(line)
+
+    def _keyed_result(self, result: UpsertResult) -> None:
+        """One upserted key's result as its row's line."""
+        if self._results is None:
+            return
+        person_id = result.person.get("id") if result.person is not None else None
+        if result.error is not None or person_id is None:
+            outcome = "failed"
+        else:
+            outcome = "created" if result.upsert_type == "create" else "updated"
+        self._result_line(
+            index=self._row_of.get(result.key),
+            key=result.key,
+            outcome=outcome,
+            person_id=person_id,
+            reason=result.error,
+        )

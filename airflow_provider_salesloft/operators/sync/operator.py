@@ -22,6 +22,7 @@ from airflow_provider_salesloft.operators.sync.engine import CreateOptions, Sync
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.report import SyncReport
 from airflow_provider_salesloft.person_fields import check_field_map
+from airflow_provider_salesloft.results_table import ResultsWriter, check_results_table, raise_if_unwritten
 from airflow_provider_salesloft.validation import (
     check_choice,
     check_int_range,
@@ -106,6 +107,9 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         calls).
     :param bulk_poll_interval_s: seconds between looks at the bulk job.
     :param bulk_timeout_s: how long to wait for the bulk job (its rows then end ``failed``).
+    :param results_table: a table (``name`` or ``schema.name``) that gets one row per input row and per
+        removal of each run (outcome, reason, ids; see docs/results-lineage-assets.md), created when missing.
+    :param results_conn_id: the common.sql connection of ``results_table`` (default: ``sql_conn_id``).
     :param salesloft_conn_id: the Salesloft connection (templated).
     """
 
@@ -145,10 +149,14 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         bulk_threshold: int | None = None,
         bulk_poll_interval_s: float = 10.0,
         bulk_timeout_s: float = 3600.0,
+        results_table: str | None = None,
+        results_conn_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         check_choice("mode", mode, SYNC_MODES)
+        self.results_conn_id = check_results_table(results_table, results_conn_id, sql_conn_id)
+        self.results_table = results_table
         check_max_removals(max_removals)
         check_rows_or_sql(rows, sql, sql_conn_id)
         check_rate_limit_share(rate_limit_share)
@@ -194,9 +202,15 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             "step_id": coerce_optional_id("step_id", self.step_id),
         }
         rows, total = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
+        results = self._results_writer(context)
         with self._report_stream() as stream:
             report = SyncReport(
-                self.log, total, stream, dry_run=self.is_dry_run, creates=self.create_missing_people
+                self.log,
+                total,
+                stream,
+                dry_run=self.is_dry_run,
+                creates=self.create_missing_people,
+                results=results.add if results else None,
             )
             run = SyncRun(
                 self.hook,
@@ -210,6 +224,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             )
             run.run(chunks(rows, self.chunk_size))
         report.maybe_log_progress(self.hook.pacer.stats.requests, force=True)
+        written = results.close() if results else None
         summary = report.summary(
             dry_run=self.is_dry_run,
             api_calls=self.hook.pacer.stats.requests,
@@ -219,9 +234,15 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             mode=self.mode,
             **({"bulk_job_id": run.bulk_job_id} if run.bulk_job_id is not None else {}),
             **(report.removal_summary() if self.mode == "mirror" else {}),
+            **({"results_table": written} if written else {}),
         )
         if defaults["cadence_id"] is not None:
             self.publish_cadence_url(context, defaults["cadence_id"])
+        if written and written.get("error"):
+            context["ti"].xcom_push(key="return_value", value=summary)
+            brief = {k: v for k, v in summary.items() if k != "failures"}
+            self.log.info("Salesloft sync: %s", json.dumps(brief))
+            raise_if_unwritten(written)
         if run.mirror_refused is not None:
             context["ti"].xcom_push(key="return_value", value=summary)
             raise SalesloftMirrorGuardError(run.mirror_refused)
@@ -235,6 +256,11 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
                 f"first failures: {json.dumps(summary['failures'][:5])}"
             )
         return summary
+
+    def _results_writer(self, context: Context) -> ResultsWriter | None:
+        if not (self.results_table and self.results_conn_id):
+            return None
+        return ResultsWriter.for_task(self.results_conn_id, self.results_table, context)
 
     def _create_options(self, context: Context) -> CreateOptions | None:
         if not self.create_missing_people:

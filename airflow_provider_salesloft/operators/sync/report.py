@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import IO, Any
 
 from airflow_provider_salesloft.operators.sync.rows import (
@@ -39,6 +40,7 @@ class SyncReport:
     :param stream: the open report file, or None.
     :param dry_run: word progress as what would happen.
     :param creates: count the outcomes of ``create_missing_people`` too.
+    :param results: also called with every report line (the ``results_table`` writer), or None.
     """
 
     def __init__(
@@ -48,6 +50,7 @@ class SyncReport:
         stream: IO[str] | None,
         dry_run: bool = False,
         creates: bool = False,
+        results: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.outcomes = OUTCOMES + CREATE_OUTCOMES if creates else OUTCOMES
         self.counts: Counter[str] = Counter({outcome: 0 for outcome in self.outcomes})
@@ -65,6 +68,7 @@ class SyncReport:
         self._last_log = self._started
         self._last_rows = 0
         self._dry_run = dry_run
+        self._results = results
 
     def record(self, outcome: RowOutcome) -> None:
         """Count one row's outcome."""
@@ -75,8 +79,7 @@ class SyncReport:
             self._list(samples, outcome)
         if outcome.outcome in FAILING_OUTCOMES and len(self.failures) < MAX_LISTED_FAILURES:
             self._list(self.failures, outcome)
-        if self._stream is not None:
-            self._stream.write(json.dumps(outcome.as_dict()) + "\n")
+        self._write(outcome.as_dict())
 
     def record_removal(
         self, cadence_id: int, person_id: int, membership_id: Any, reason: str | None, failed: bool = False
@@ -96,8 +99,14 @@ class SyncReport:
             if self._listed_bytes + size <= MAX_LISTED_BYTES:
                 self._listed_bytes += size
                 self.removals.append(line)
+        self._write(line)
+
+    def _write(self, line: dict[str, Any]) -> None:
+        """One line to the report file and the results table (where given)."""
         if self._stream is not None:
             self._stream.write(json.dumps(line) + "\n")
+        if self._results is not None:
+            self._results(line)
 
     def removal_summary(self) -> dict[str, Any]:
         """The mirror's part of the summary."""
