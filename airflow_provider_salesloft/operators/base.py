@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import BaseOperator
 
+from airflow_provider_salesloft.assets import DEFAULT_ASSET_HOST, cadence_outlets, emit_cadence_events
 from airflow_provider_salesloft.connection_form import DEFAULT_CONN_ID
 from airflow_provider_salesloft.links import CADENCE_URL_ATTRIBUTE, SalesloftCadenceLink, publish_cadence_url
+from airflow_provider_salesloft.outcomes import RunOutcomes
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -23,16 +25,28 @@ class SalesloftBaseOperator(BaseOperator):
     Subclasses add their own ``template_fields`` to :attr:`template_fields` and build the hook with
     :meth:`hook_kwargs` when they need more than the connection id.
 
+    Lineage and assets: ``execute`` counts what it did in :attr:`outcomes`; the OpenLineage provider's
+    listener (when installed) reads it through :meth:`get_openlineage_facets_on_complete`, and a cadence
+    given literally is an outlet (:mod:`~airflow_provider_salesloft.assets`) whose event carries the counts.
+
     :param salesloft_conn_id: the Salesloft connection (templated).
+    :param asset_host: the host of the cadence assets' URIs, ``salesloft://<asset_host>/cadences/<id>``.
     """
 
     template_fields: Sequence[str] = ("salesloft_conn_id",)
+    #: Written by this operator: people (person creates or updates), besides cadences.
+    writes_people = False
     operator_extra_links = (SalesloftCadenceLink(),)
     ui_color = "#e8f0fe"
 
-    def __init__(self, *, salesloft_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
+    def __init__(
+        self, *, salesloft_conn_id: str = DEFAULT_CONN_ID, asset_host: str = DEFAULT_ASSET_HOST, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.salesloft_conn_id = salesloft_conn_id
+        self.asset_host = asset_host
+        self.outcomes = RunOutcomes()
+        self._cadence_outlets: list[Any] = []
         # Read by the link on Airflow 3 right after execute(); "" until the task knows its cadence, so a
         # failed task shows no link instead of an XCom lookup error.
         setattr(self, CADENCE_URL_ATTRIBUTE, "")
@@ -52,3 +66,33 @@ class SalesloftBaseOperator(BaseOperator):
     def publish_cadence_url(self, context: Context, cadence_id: int) -> None:
         """Show ``cadence_id`` behind the task's "Salesloft cadence" link."""
         publish_cadence_url(self, context, self.hook.settings.app_url, cadence_id)
+
+    # -- assets and lineage --------------------------------------------------------------------------------
+    def declare_cadence_outlet(self, cadence_id: Any) -> None:
+        """Add the cadence's asset to the task's outlets when ``cadence_id`` is literal."""
+        self._cadence_outlets = cadence_outlets(cadence_id, self.asset_host)
+        if self._cadence_outlets:
+            self.outlets = [*(self.outlets or []), *self._cadence_outlets]
+
+    def emit_cadence_events(self, context: Context) -> None:
+        """Attach the run's counts to the declared cadences' asset events."""
+        emit_cadence_events(context, self._cadence_outlets, self.outcomes)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage inputs (the tables ``sql`` reads), outputs (the cadences, people) and outcome counts;
+        called by the OpenLineage provider's listener, when it is installed."""
+        from airflow_provider_salesloft.lineage import operator_lineage
+
+        declared = [int(str(outlet.uri).rsplit("/", 1)[1]) for outlet in self._cadence_outlets]
+        return operator_lineage(
+            self,
+            self.outcomes,
+            declared,
+            self.writes_people,
+            sql=getattr(self, "sql", None),
+            sql_conn_id=getattr(self, "sql_conn_id", None),
+        )
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
+        """The same lineage for a failed run (what it did before failing); the listener adds the error."""
+        return self.get_openlineage_facets_on_complete(task_instance)

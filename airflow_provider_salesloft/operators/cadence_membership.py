@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_provider_salesloft.exceptions import SalesloftAlreadyOnCadenceError
 from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
+from airflow_provider_salesloft.outcomes import RunOutcomes
 from airflow_provider_salesloft.validation import check_choice, coerce_id, coerce_optional_id
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class CreateCadenceMembershipOperator(SalesloftBaseOperator):
         self.step_id = step_id
         self.salesloft_task_id = salesloft_task_id
         self.if_already_on_cadence = if_already_on_cadence
+        self.declare_cadence_outlet(cadence_id)
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Validate the ids, add the person, push the membership."""
@@ -77,6 +79,8 @@ class CreateCadenceMembershipOperator(SalesloftBaseOperator):
             person_id, cadence_id, user_id=user_id, step_id=step_id, task_id=salesloft_task_id
         )
         membership_id, state = membership.get("id"), membership.get("current_state")
+        self.outcomes = RunOutcomes()
+        self.outcomes.count(cadence_id, "added" if added_now else "already_on_cadence")
         if not added_now:
             if self.if_already_on_cadence == "fail":
                 raise SalesloftAlreadyOnCadenceError(person_id, cadence_id, membership_id)
@@ -99,4 +103,5 @@ class CreateCadenceMembershipOperator(SalesloftBaseOperator):
         ti.xcom_push(key="membership_id", value=membership_id)
         ti.xcom_push(key="membership_state", value=state)
         self.publish_cadence_url(context, cadence_id)
+        self.emit_cadence_events(context)
         return membership

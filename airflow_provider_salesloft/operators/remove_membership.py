@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_provider_salesloft.exceptions import SalesloftNotOnCadenceError
 from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
-from airflow_provider_salesloft.validation import check_choice, coerce_id
+from airflow_provider_salesloft.outcomes import RunOutcomes
+from airflow_provider_salesloft.validation import check_choice, coerce_id, coerce_optional_id
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -59,6 +60,7 @@ class RemoveCadenceMembershipOperator(SalesloftBaseOperator):
         self.person_id = person_id
         self.cadence_id = cadence_id
         self.if_not_on_cadence = if_not_on_cadence
+        self.declare_cadence_outlet(cadence_id)
 
     def execute(self, context: Context) -> dict[str, Any] | None:
         """Validate the ids, find the membership, end it, push it."""
@@ -74,6 +76,8 @@ class RemoveCadenceMembershipOperator(SalesloftBaseOperator):
                 membership = next(iter(past), None)
             what = f"person {person} (cadence {cadence})"
         ti = context["ti"]
+        self.outcomes = RunOutcomes()
+        cadence_of = _cadence_id(membership) or coerce_optional_id("cadence_id", self.cadence_id)
         if membership is None or not membership.get("currently_on_cadence"):
             if self.if_not_on_cadence == "fail":
                 raise SalesloftNotOnCadenceError(what)
@@ -81,6 +85,9 @@ class RemoveCadenceMembershipOperator(SalesloftBaseOperator):
             if membership is not None:  # never push None: Airflow 3 reads it as a missing XCom
                 ti.xcom_push(key="membership_id", value=membership["id"])
             ti.xcom_push(key="membership_state", value="not_on_cadence")
+            if cadence_of is not None:
+                self.outcomes.count(cadence_of, "not_on_cadence")
+            self.emit_cadence_events(context)
             return membership
         self.hook.delete_cadence_membership(membership["id"])
         after = self.hook.get_cadence_membership(membership["id"])
@@ -89,7 +96,14 @@ class RemoveCadenceMembershipOperator(SalesloftBaseOperator):
         )
         ti.xcom_push(key="membership_id", value=after["id"])
         ti.xcom_push(key="membership_state", value=after.get("current_state"))
-        cadence_ref = after.get("cadence")
-        if isinstance(cadence_ref, dict) and isinstance(cadence_ref.get("id"), int):
-            self.publish_cadence_url(context, cadence_ref["id"])
+        if cadence_of is not None:
+            self.outcomes.count(cadence_of, "removed")
+            self.publish_cadence_url(context, cadence_of)
+        self.emit_cadence_events(context)
         return after
+
+
+def _cadence_id(membership: dict[str, Any] | None) -> int | None:
+    """The cadence a membership is on (its ``cadence`` reference), if it says."""
+    ref = (membership or {}).get("cadence")
+    return ref["id"] if isinstance(ref, dict) and isinstance(ref.get("id"), int) else None

@@ -21,6 +21,7 @@ from airflow_provider_salesloft.operators.person_upserts import (
     use_bulk,
 )
 from airflow_provider_salesloft.operators.sync.report import MAX_REASON_CHARS, MAX_SAMPLES
+from airflow_provider_salesloft.outcomes import RunOutcomes
 from airflow_provider_salesloft.person_fields import UPSERT_KEYS, check_field_map, person_fields
 from airflow_provider_salesloft.results_table import ResultsWriter, check_results_table, raise_if_unwritten
 from airflow_provider_salesloft.validation import (
@@ -138,6 +139,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
 
     template_fields: Sequence[str] = (*SalesloftBaseOperator.template_fields, "rows", "sql")
     template_fields_renderers = {"sql": "sql", "rows": "json"}
+    writes_people = True
 
     def __init__(
         self,
@@ -325,6 +327,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         **extra: Any,
     ) -> dict[str, Any]:
         summary = tally.summary(api_calls=carried_calls + self.hook.pacer.stats.requests, **extra)
+        self.outcomes = RunOutcomes(people=Counter(tally.counts))
         if elapsed is not None:
             summary["elapsed_s"] = round(elapsed, 3)
         written = self._results.close() if self._results is not None else None

@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("requests", "urllib3", "requests_toolbelt", "tenacity", "wtforms")
+HEAVY = ("requests", "urllib3", "requests_toolbelt", "tenacity", "wtforms", "openlineage")
 PROBE = """
 import json, sys
 import airflow
@@ -25,3 +25,6 @@ def test_importing_the_operators_stays_light() -> None:
     assert not [name for name in loaded if name.split(".")[0] in HEAVY]
     assert "airflow_provider_salesloft.hooks.salesloft" not in loaded  # the hook comes with execute()
     assert not [name for name in loaded if name.startswith("airflow_provider_salesloft.testing")]
+    # OpenLineage (an optional extra) only when its listener asks for the lineage, never at DAG parse
+    assert not [name for name in loaded if name.startswith(("airflow.providers.openlineage", "attr"))]
+    assert "airflow_provider_salesloft.lineage" not in loaded

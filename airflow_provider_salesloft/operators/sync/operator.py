@@ -21,6 +21,7 @@ from airflow_provider_salesloft.operators.person_upserts import bulk_job_name
 from airflow_provider_salesloft.operators.sync.engine import CreateOptions, SyncRun, chunks
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.report import SyncReport
+from airflow_provider_salesloft.outcomes import RunOutcomes
 from airflow_provider_salesloft.person_fields import check_field_map
 from airflow_provider_salesloft.results_table import ResultsWriter, check_results_table, raise_if_unwritten
 from airflow_provider_salesloft.validation import (
@@ -188,6 +189,8 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         self.bulk_threshold = bulk_threshold
         self.bulk_poll_interval_s = check_seconds("bulk_poll_interval_s", bulk_poll_interval_s)
         self.bulk_timeout_s = check_seconds("bulk_timeout_s", bulk_timeout_s)
+        self.writes_people = create_missing_people
+        self.declare_cadence_outlet(cadence_id)
 
     def hook_kwargs(self) -> dict[str, Any]:
         """The hook's pool sized for ``max_concurrency``, paced to ``rate_limit_share``."""
@@ -203,6 +206,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         }
         rows, total = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
         results = self._results_writer(context)
+        self.outcomes = RunOutcomes()
         with self._report_stream() as stream:
             report = SyncReport(
                 self.log,
@@ -210,7 +214,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
                 stream,
                 dry_run=self.is_dry_run,
                 creates=self.create_missing_people,
-                results=results.add if results else None,
+                sinks=(self.outcomes.line, *((results.add,) if results else ())),
             )
             run = SyncRun(
                 self.hook,
@@ -255,6 +259,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
                 f"summary: {json.dumps({k: v for k, v in summary.items() if k != 'failures'})}; "
                 f"first failures: {json.dumps(summary['failures'][:5])}"
             )
+        self.emit_cadence_events(context)
         return summary
 
     def _results_writer(self, context: Context) -> ResultsWriter | None:

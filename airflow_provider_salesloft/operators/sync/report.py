@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from airflow_provider_salesloft.operators.sync.rows import (
@@ -40,7 +40,7 @@ class SyncReport:
     :param stream: the open report file, or None.
     :param dry_run: word progress as what would happen.
     :param creates: count the outcomes of ``create_missing_people`` too.
-    :param results: also called with every report line (the ``results_table`` writer), or None.
+    :param sinks: also called with every report line (the ``results_table`` writer, the lineage counts).
     """
 
     def __init__(
@@ -50,7 +50,7 @@ class SyncReport:
         stream: IO[str] | None,
         dry_run: bool = False,
         creates: bool = False,
-        results: Callable[[dict[str, Any]], None] | None = None,
+        sinks: Sequence[Callable[[dict[str, Any]], None]] = (),
     ) -> None:
         self.outcomes = OUTCOMES + CREATE_OUTCOMES if creates else OUTCOMES
         self.counts: Counter[str] = Counter({outcome: 0 for outcome in self.outcomes})
@@ -68,7 +68,7 @@ class SyncReport:
         self._last_log = self._started
         self._last_rows = 0
         self._dry_run = dry_run
-        self._results = results
+        self._sinks = sinks
 
     def record(self, outcome: RowOutcome) -> None:
         """Count one row's outcome."""
@@ -102,11 +102,11 @@ class SyncReport:
         self._write(line)
 
     def _write(self, line: dict[str, Any]) -> None:
-        """One line to the report file and the results table (where given)."""
+        """One line to the report file (where given) and every sink."""
         if self._stream is not None:
             self._stream.write(json.dumps(line) + "\n")
-        if self._results is not None:
-            self._results(line)
+        for sink in self._sinks:
+            sink(line)
 
     def removal_summary(self) -> dict[str, Any]:
         """The mirror's part of the summary."""
