@@ -115,6 +115,16 @@ def test_the_cadence_asset_event_carries_the_counts_and_queues_the_downstream_da
     dags_test("salesloft_test_lineage", tmp_path, salesloft_simulator, leads)
 
     uri = f"salesloft://{host(salesloft_simulator)}/cadences/10"
+    extras, queued = asset_events(uri, "salesloft_test_lineage")
+    assert extras, "no asset event for cadence 10"
+    extra = extras[-1]
+    assert extra["cadence_id"] == 10 and extra["rows_written"] == extra["added"] > 0
+    assert queued == ["salesloft_test_cadence_changed"]  # the scheduler's next loop runs it
+
+
+def asset_events(uri: str, source_dag_id: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """The extras of the asset events ``source_dag_id`` emitted for ``uri`` (oldest first), and the DAGs
+    queued to run on it, from the session's metadata database (assets on Airflow 3, datasets on 2)."""
     with sqlite3.connect(HOME / "airflow.db") as db:
         asset, event, queue = (
             ("asset", "asset_event", "asset_dag_run_queue")
@@ -123,14 +133,11 @@ def test_the_cadence_asset_event_carries_the_counts_and_queues_the_downstream_da
         )
         extras = db.execute(
             f"SELECT e.extra FROM {event} e JOIN {asset} a ON a.id = e.{asset}_id "
-            f"WHERE a.uri = ? AND e.source_dag_id = 'salesloft_test_lineage'",
-            (uri,),
+            f"WHERE a.uri = ? AND e.source_dag_id = ? ORDER BY e.id",
+            (uri, source_dag_id),
         ).fetchall()
         queued = db.execute(
             f"SELECT q.target_dag_id FROM {queue} q JOIN {asset} a ON a.id = q.{asset}_id WHERE a.uri = ?",
             (uri,),
         ).fetchall()
-    assert extras, "no asset event for cadence 10"
-    extra = json.loads(extras[-1][0])
-    assert extra["cadence_id"] == 10 and extra["rows_written"] == extra["added"] > 0
-    assert queued == [("salesloft_test_cadence_changed",)]  # the scheduler's next loop runs it
+    return [json.loads(extra) for (extra,) in extras], [dag_id for (dag_id,) in queued]

@@ -4,16 +4,20 @@ fails the task only after the sync was done and its summary pushed."""
 
 from __future__ import annotations
 
+import csv
+import json
 import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dag_runner import received, run_dag
+from dag_runner import load_dag, received, run_dag
+from support import ROOT
 
 from airflow_provider_salesloft.results_table import COLUMN_NAMES
 from airflow_provider_salesloft.testing import SalesloftSimulator
+from e2e.test_lineage_assets import asset_events
 from e2e.test_sync import ALREADY_ON, KNOWN, make_leads, pre_add
 from e2e.test_upsert_people import ROWS
 
@@ -139,3 +143,27 @@ def test_an_upsert_writes_one_row_per_input_row(
     assert rows[0]["row_key"] == "new1@example.com" and rows[0]["person_id"] == summary["person_ids"][0]
     assert rows[1]["outcome"] == "updated" and rows[1]["person_id"] == 1005
     assert rows[2]["outcome"] == "duplicates" and rows[5]["outcome"] == "failed" and rows[5]["reason"]
+
+
+@pytest.mark.salesloft_simulator(people=300, rate_limit=10_000, rate_window_s=60.0, connection_extras={})
+def test_the_example_dag_writes_results_and_the_cadence_asset_event(
+    salesloft_simulator: SalesloftSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "leads.db"
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SALESLOFT_LEADS_DB", json.dumps({"conn_type": "sqlite", "host": str(path)})
+    )
+
+    run = load_dag("example_salesloft_results_and_assets").test()
+
+    assert str(getattr(run.state, "value", run.state)) == "success"
+    rows = results(path, "salesloft_sync_results")
+    with (ROOT / "example_dags" / "data" / "leads.csv").open() as handle:
+        inbound = sum(1 for lead in csv.DictReader(handle) if lead["segment"] == "inbound")
+    assert len(rows) == inbound and {row["run_id"] for row in rows} == {run.run_id}
+    extras, _ = asset_events(
+        "salesloft://api.salesloft.com/cadences/10", "example_salesloft_results_and_assets"
+    )
+    counts = Counter(row["outcome"] for row in rows if row["cadence_id"] == 10)
+    assert {name: extras[-1].get(name) for name in counts} == dict(counts)
+    assert extras[-1]["rows_written"] == counts["added"] > 0
