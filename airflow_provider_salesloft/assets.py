@@ -13,12 +13,23 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import Asset
 
+from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError
 from airflow_provider_salesloft.outcomes import RunOutcomes
 
 #: The API host of the asset URIs unless an operator's ``asset_host`` says otherwise.
 DEFAULT_ASSET_HOST = "api.salesloft.com"
 _LITERAL_ID = re.compile(r"\s*[0-9]+\s*")
 _CADENCE_URI = re.compile(r"salesloft://[^/]+/cadences/([0-9]+)")
+_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def check_asset_host(host: Any) -> str:
+    """``asset_host`` is a host name with an optional port (``api.salesloft.com``, ``127.0.0.1:8080``)."""
+    if not isinstance(host, str) or not _HOST.fullmatch(host):
+        raise SalesloftInvalidArgumentError(
+            "asset_host", host, "must be a host name with an optional port, like api.salesloft.com"
+        )
+    return host
 
 
 def cadence_uri(cadence_id: int, host: str = DEFAULT_ASSET_HOST) -> str:

@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import BaseOperator
 
-from airflow_provider_salesloft.assets import DEFAULT_ASSET_HOST, cadence_outlets, emit_cadence_events
+from airflow_provider_salesloft.assets import (
+    DEFAULT_ASSET_HOST,
+    cadence_outlets,
+    check_asset_host,
+    emit_cadence_events,
+)
 from airflow_provider_salesloft.connection_form import DEFAULT_CONN_ID
 from airflow_provider_salesloft.links import CADENCE_URL_ATTRIBUTE, SalesloftCadenceLink, publish_cadence_url
 from airflow_provider_salesloft.outcomes import RunOutcomes
@@ -44,7 +49,7 @@ class SalesloftBaseOperator(BaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.salesloft_conn_id = salesloft_conn_id
-        self.asset_host = asset_host
+        self.asset_host = check_asset_host(asset_host)
         self.outcomes = RunOutcomes()
         self._cadence_outlets: list[Any] = []
         # Read by the link on Airflow 3 right after execute(); "" until the task knows its cadence, so a

@@ -1,6 +1,7 @@
 """On a real deployment (PostgreSQL, scheduler, dag-processor, LocalExecutor): a nightly sync from a
 PostgreSQL table writes its results table there (one row per input row per run, counts equal to the
-summary, a rerun appends), and its cadence's asset event triggers the DAG scheduled on it, with the counts.
+summary, a rerun appends), its OpenLineage event names the table through the Postgres hook's lineage
+support, and its cadence's asset event triggers the DAG scheduled on it, with the counts.
 
 Run by ``make test-deploy`` (own deployment, with only ``dags/deploy_results_assets.py``)."""
 
@@ -37,6 +38,9 @@ def deployment(sim: SalesloftSimulator) -> Iterator[Deployment]:
     }
     with tempfile.TemporaryDirectory(prefix="salesloft-deploy-results-") as home:
         deployment = Deployment(Path(home), [HERE / "dags" / "deploy_results_assets.py"], env)
+        deployment.env["AIRFLOW__OPENLINEAGE__TRANSPORT"] = json.dumps(
+            {"type": "file", "log_file_path": f"{home}/openlineage.jsonl", "append": True}
+        )
         deployment.env["AIRFLOW_CONN_WAREHOUSE"] = json.dumps(
             {
                 "conn_type": "postgres",
@@ -83,6 +87,16 @@ def test_a_nightly_sync_writes_its_results_and_triggers_the_cadence_dag(
     assert counts == Counter({name: summary[name] for name in counts}) and summary["added"] == 40
     assert all(row[4:7] == ("deploy_nightly_sync", "sync", -1) and row[7] is not None for row in rows)
     assert {row[2] for row in rows if row[1] == "added"} == set(sim.memberships_on(10))
+
+    events = [json.loads(line) for line in (deployment.home / "openlineage.jsonl").read_text().splitlines()]
+    (complete,) = [
+        e for e in events if e["eventType"] == "COMPLETE" and e["job"]["name"] == "deploy_nightly_sync.sync"
+    ]
+    assert [(d["namespace"], d["name"]) for d in complete["inputs"]] == [
+        (f"postgres://127.0.0.1:{deployment.pg_port}", "airflow.public.leads")
+    ]
+    assert [d["name"] for d in complete["outputs"]] == ["cadences/10"]
+    assert complete["outputs"][0]["outputFacets"]["outputStatistics"]["rowCount"] == summary["added"]
 
     (first,) = downstream_runs(deployment, 1)  # the scheduler ran the DAG scheduled on cadence 10's asset
     (received,) = deployment.xcom("deploy_cadence_changed", first, "changed")
