@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,10 +17,12 @@ from airflow_provider_salesloft.operators import SyncCadenceMembershipsOperator,
 from airflow_provider_salesloft.results_table import (
     COLUMN_NAMES,
     ResultsWriter,
+    SalesloftResultsTableError,
     check_results_table,
     create_table_sql,
 )
 
+CONTEXT = {"run_id": "r", "ti": SimpleNamespace(dag_id="d", task_id="t", map_index=-1, try_number=1)}
 RUN = {"run_id": "manual__1", "dag_id": "d", "task_id": "t", "map_index": -1, "try_number": 1}
 
 
@@ -106,3 +109,23 @@ def test_every_line_is_a_row_or_counted_as_not_written(
         assert row["reason"] == (line["reason"][:1000] if line.get("reason") is not None else None)
         key = line.get("email") or (str(line["person_id"]) if "person_id" in line else None)
         assert row["row_key"] == (key[:320] if key is not None else None)
+
+
+def test_a_connection_that_is_no_database_is_refused_before_the_sync(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_NOT_A_DB", '{"conn_type": "http", "host": "127.0.0.1"}')
+
+    with pytest.raises(
+        SalesloftInvalidArgumentError, match=r"results_conn_id must be a common.sql .*not_a_db"
+    ):
+        ResultsWriter.for_task("not_a_db", "results", CONTEXT)
+
+
+def test_a_table_that_cannot_be_created_fails_before_the_sync(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_RESULTS_DB", f'{{"conn_type": "sqlite", "host": "{tmp_path}/none/x.db"}}'
+    )
+
+    with pytest.raises(SalesloftResultsTableError, match="could not be created"):
+        ResultsWriter.for_task("results_db", "results", CONTEXT)
