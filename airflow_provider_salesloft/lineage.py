@@ -108,7 +108,7 @@ def sql_inputs(sql: str, conn_id: str) -> list[InputDataset]:
     meta = SQLParser(dialect="generic").parse(sql)
     if meta is None:
         return []
-    location = connection.host or ""
+    location = (connection.host or "").rsplit("@", 1)[-1]  # never user info, should a host hold any
     if connection.port:
         location = f"{location}:{connection.port}"
     namespace = f"{connection.conn_type}://{location}"
