@@ -129,3 +129,19 @@ def test_a_table_that_cannot_be_created_fails_before_the_sync(
 
     with pytest.raises(SalesloftResultsTableError, match="could not be created"):
         ResultsWriter.for_task("results_db", "results", CONTEXT)
+
+
+@given(
+    name=st.text(max_size=80)
+    | st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,70}(\.[A-Za-z0-9_]{1,70})?", fullmatch=True)
+)
+def test_only_plain_identifiers_reach_the_ddl(name: str) -> None:
+    try:
+        check_results_table(name, None, "warehouse")
+    except SalesloftInvalidArgumentError as error:
+        assert "results_table" in str(error)
+        return
+    parts = name.split(".")
+    assert 1 <= len(parts) <= 2
+    assert all(part and len(part) <= 63 and not part[0].isdigit() for part in parts)
+    assert all(char.isascii() and (char.isalnum() or char in "_.") for char in name)
