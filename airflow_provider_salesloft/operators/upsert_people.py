@@ -129,7 +129,6 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     :param rate_limit_share: share ``(0, 1]`` of the team's rate limit to use.
     :param max_concurrency: upserts in flight at once on the one-call-each path.
     :param chunk_size: rows fetched per SQL round trip.
-    :param salesloft_conn_id: the Salesloft connection (templated).
     """
 
     template_fields: Sequence[str] = (*SalesloftBaseOperator.template_fields, "rows", "sql")

@@ -106,7 +106,6 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         calls).
     :param bulk_poll_interval_s: seconds between looks at the bulk job.
     :param bulk_timeout_s: how long to wait for the bulk job (its rows then end ``failed``).
-    :param salesloft_conn_id: the Salesloft connection (templated).
     """
 
     template_fields: Sequence[str] = (
