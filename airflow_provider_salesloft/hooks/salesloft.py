@@ -276,6 +276,8 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         user_id: int | None = None,
         step_id: int | None = None,
         task_id: int | None = None,
+        *,
+        explain_not_found: bool = True,
     ) -> dict[str, Any]:
         """``POST /v2/cadence_memberships``: add a person to a cadence; return the membership.
 
@@ -285,6 +287,11 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         person's membership of this cadence (an empty body, ``{}``, an error body with status 200, a
         redirect, ...) is checked the same way, never taken as a result.
 
+        With ``explain_not_found`` (default), a 404 is followed by a read of the cadence and of the person
+        (two reads, only then), and the error names the one that is missing or not visible; without it (a
+        caller that tells them apart itself, like the sync), the error names every id sent.
+
+        :raises SalesloftNotFoundError: 404, naming the missing record.
         :raises SalesloftValidationError: 422, e.g. when the person is already on the cadence.
         :raises SalesloftUnexpectedAnswerError: the answer was not a membership and the person did not go on
             the cadence during this call.
@@ -313,9 +320,13 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         except SalesloftUnexpectedAnswerError as error:
             status, problem = error.status_code, error.message
         except SalesloftNotFoundError as error:
-            raise SalesloftNotFoundError(
-                404, "POST", path, f"{error.message}: {self._which_not_found(ids)}"
-            ) from None
+            named = " or ".join(f"{key} {value}" for key, value in ids.items() if value is not None)
+            which = (
+                self._which_not_found(ids)
+                if explain_not_found
+                else f"{named} not found or not visible to the connection's user"
+            )
+            raise SalesloftNotFoundError(404, "POST", path, f"{error.message}: {which}") from None
         except SalesloftValidationError as error:
             raise name_ids(error, ids) from None
         self.log.warning(
@@ -342,6 +353,8 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         user_id: int | None = None,
         step_id: int | None = None,
         task_id: int | None = None,
+        *,
+        explain_not_found: bool = True,
     ) -> tuple[dict[str, Any], bool]:
         """Add a person to a cadence unless already on it; return ``(membership, added_now)``.
 
@@ -353,7 +366,12 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         started = datetime.now(timezone.utc)
         try:
             membership = self.create_cadence_membership(
-                person_id, cadence_id, user_id=user_id, step_id=step_id, task_id=task_id
+                person_id,
+                cadence_id,
+                user_id=user_id,
+                step_id=step_id,
+                task_id=task_id,
+                explain_not_found=explain_not_found,
             )
         except (SalesloftValidationError, SalesloftUnexpectedAnswerError) as error:
             existing = self.find_current_membership(person_id, cadence_id)

@@ -138,3 +138,13 @@ def test_every_record_message_names_its_id(
         call(make_hook(salesloft_simulator))
     assert expected in str(caught.value)
     assert one_traceback(caught.value)
+
+
+def test_a_caller_that_explains_404s_itself_pays_no_reads(
+    salesloft_simulator: SalesloftSimulator, make_hook: Any
+) -> None:
+    hook = make_hook(salesloft_simulator)
+    with pytest.raises(SalesloftNotFoundError) as caught:
+        hook.create_cadence_membership(1002, 99_999, explain_not_found=False)  # as the sync does
+    assert "person_id 1002 or cadence_id 99999 not found or not visible" in str(caught.value)
+    assert set(salesloft_simulator.stats.calls_by_route) == {"POST /v2/cadence_memberships"}
