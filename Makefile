@@ -98,12 +98,15 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_create.py
 	$(PY) benchmarks/bench_shared.py
 
-# The docs site: MkDocs in its own small venv; --strict turns every warning (a broken link or anchor, a page
-# left out of the nav) into an error.
+# The docs site: MkDocs with the Material theme in its own small venv, pinned; the reference pages come from
+# the docstrings (mkdocstrings' Python handler reads the source statically, so Airflow is not installed here).
+# --strict turns every warning (a broken link or anchor, a page left out of the nav) into an error.
 DOCS_VENV := .venv-docs
-$(DOCS_VENV)/.installed: | $(UV)
+DOCS_PACKAGES := "mkdocs==1.6.1" "mkdocs-material==9.8.1" "pymdown-extensions==13.1" "pygments==2.21.0" \
+	"mkdocstrings==1.0.8" "mkdocstrings-python==2.0.11" "griffe==2.4.1" "mkdocs-autorefs==1.4.5" "ruff==0.17.6"
+$(DOCS_VENV)/.installed: Makefile | $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(DOCS_VENV)
-	VIRTUAL_ENV=$(DOCS_VENV) $(UV) pip install --quiet "mkdocs==1.6.1"
+	VIRTUAL_ENV=$(DOCS_VENV) $(UV) pip install --quiet $(DOCS_PACKAGES)
 	touch $@
 
 docs: $(DOCS_VENV)/.installed

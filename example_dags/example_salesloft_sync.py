@@ -24,7 +24,9 @@ from airflow_provider_salesloft.operators import SyncCadenceMembershipsOperator
 from airflow_provider_salesloft.operators.sync import OUTCOMES
 
 LEADS_CSV = Path(__file__).parent / "data" / "leads.csv"
-LEADS_CONN_ID = "salesloft_leads_db"
+# [START leads_conn]
+LEADS_CONN_ID = "salesloft_leads_db"  # the warehouse: any connection with a common.sql hook
+# [END leads_conn]
 
 with DAG(
     dag_id="example_salesloft_sync",

@@ -204,9 +204,10 @@ class OAuthTokenSource:
                     return self._fetch(newer)
                 time.sleep(pause)
             raise SalesloftOAuthError(
-                "Salesloft refused the refresh token (invalid_grant): it was revoked or already used. Put a "
-                "new refresh token in the connection and delete the token store "
-                f"{getattr(self.store, 'key', '')!r}",
+                "Salesloft refused the refresh token (invalid_grant): it was revoked or already used. "
+                "Authorize again (python -m airflow_provider_salesloft.oauth authorize --conn-id <id> "
+                "--store puts a new refresh token in the connection and deletes the token store "
+                f"{getattr(self.store, 'key', '')!r})",
                 error="invalid_grant",
             ) from None
         self._save(tokens)

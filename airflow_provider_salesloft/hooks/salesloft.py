@@ -210,6 +210,7 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
             pacer=self.pacer,
             clock=self.clock,
             log=self.log,
+            connection_label=self._label,
         )
 
     def _label(self) -> str:
@@ -275,6 +276,8 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         user_id: int | None = None,
         step_id: int | None = None,
         task_id: int | None = None,
+        *,
+        explain_not_found: bool = True,
     ) -> dict[str, Any]:
         """``POST /v2/cadence_memberships``: add a person to a cadence; return the membership.
 
@@ -284,6 +287,11 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         person's membership of this cadence (an empty body, ``{}``, an error body with status 200, a
         redirect, ...) is checked the same way, never taken as a result.
 
+        With ``explain_not_found`` (default), a 404 is followed by a read of the cadence and of the person
+        (two reads, only then), and the error names the one that is missing or not visible; without it (a
+        caller that tells them apart itself, like the sync), the error names every id sent.
+
+        :raises SalesloftNotFoundError: 404, naming the missing record.
         :raises SalesloftValidationError: 422, e.g. when the person is already on the cadence.
         :raises SalesloftUnexpectedAnswerError: the answer was not a membership and the person did not go on
             the cadence during this call.
@@ -313,12 +321,14 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
             status, problem = error.status_code, error.message
         except SalesloftNotFoundError as error:
             named = " or ".join(f"{key} {value}" for key, value in ids.items() if value is not None)
-            raise SalesloftNotFoundError(
-                404,
-                "POST",
-                path,
-                f"{error.message}: {named} not found or not visible to the connection's user",
-            ) from None
+            which = (
+                self._which_not_found(ids)
+                if explain_not_found
+                else f"{named} not found or not visible to the connection's user"
+            )
+            raise SalesloftNotFoundError(404, "POST", path, f"{error.message}: {which}") from None
+        except SalesloftValidationError as error:
+            raise name_ids(error, ids) from None
         self.log.warning(
             "Salesloft's answer to adding person %s to cadence %s was not a membership (%s); "
             "checking whether the add was carried out",
@@ -343,6 +353,8 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         user_id: int | None = None,
         step_id: int | None = None,
         task_id: int | None = None,
+        *,
+        explain_not_found: bool = True,
     ) -> tuple[dict[str, Any], bool]:
         """Add a person to a cadence unless already on it; return ``(membership, added_now)``.
 
@@ -354,7 +366,12 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         started = datetime.now(timezone.utc)
         try:
             membership = self.create_cadence_membership(
-                person_id, cadence_id, user_id=user_id, step_id=step_id, task_id=task_id
+                person_id,
+                cadence_id,
+                user_id=user_id,
+                step_id=step_id,
+                task_id=task_id,
+                explain_not_found=explain_not_found,
             )
         except (SalesloftValidationError, SalesloftUnexpectedAnswerError) as error:
             existing = self.find_current_membership(person_id, cadence_id)
@@ -367,6 +384,32 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
             return existing, self.membership_added_since(existing, started)
         return membership, self.membership_added_since(membership, started)
 
+    def _which_not_found(self, ids: Mapping[str, int | None]) -> str:
+        """After a 404 to an add: read the cadence and the person (two reads, only on this error path) and
+        say which of them is missing or not visible; when both are readable, the other ids are suspect."""
+        missing, unknown = [], []
+        for name, read in (("cadence_id", self.get_cadence), ("person_id", self.get_person)):
+            ident = ids[name]
+            try:
+                read(coerce_id(name, ident))
+            except SalesloftNotFoundError:
+                missing.append(f"{name} {ident}")
+            except SalesloftError:
+                unknown.append(f"{name} {ident}")
+        if not missing:
+            others = [
+                f"{key} {value}"
+                for key, value in ids.items()
+                if value is not None and key not in ("cadence_id", "person_id")
+            ]
+            missing = [" or ".join(unknown + others)] if unknown or others else []
+        if not missing:
+            return (
+                f"person_id {ids['person_id']} and cadence_id {ids['cadence_id']} are both readable, yet "
+                "Salesloft answered 404 to the add"
+            )
+        return f"{' and '.join(missing)} not found or not visible to the connection's user"
+
     def _raise_if_do_not_contact(self, person_id: int, cadence_id: int) -> None:
         """After a refused add: if the person is marked do-not-contact, say so plainly."""
         try:
@@ -374,7 +417,7 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         except SalesloftError:
             return  # Salesloft's own refusal stands
         if person.get("do_not_contact"):
-            raise SalesloftDoNotContactError(int(person_id), int(cadence_id))
+            raise SalesloftDoNotContactError(int(person_id), int(cadence_id)) from None
 
     def get_cadence_membership(self, membership_id: int) -> dict[str, Any]:
         """``GET /v2/cadence_memberships/{id}``."""
@@ -474,6 +517,27 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         # ``airflow connections test`` prints only "Connection success!": say who, in its output too.
         CONNECTION_TEST_LOG.info("Salesloft connection test: %s", connected)
         return True, connected
+
+
+def name_ids(error: SalesloftValidationError, ids: Mapping[str, int | None]) -> SalesloftValidationError:
+    """``error`` with every field it names that is one of ``ids`` followed by its value
+    (``cadence_id 13: cadence is archived ...``), so the message says which record."""
+    named = {field: ids.get(field) for field in error.errors if ids.get(field) is not None}
+    if not named:
+        return error
+    message = "; ".join(
+        (f"{field} {ids[field]}: " if field in named else f"{field} ")
+        + (", ".join(map(str, msgs)) if isinstance(msgs, list) else str(msgs))
+        for field, msgs in error.errors.items()
+    )
+    return type(error)(
+        error.status_code,
+        error.method,
+        error.path,
+        message,
+        errors=error.errors,
+        retry_after=error.retry_after,
+    )
 
 
 def is_membership_of(record: Any, person_id: int, cadence_id: int) -> bool:

@@ -23,7 +23,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftUnexpectedAnswerError,
 )
 from airflow_provider_salesloft.hooks.answers import MAX_BODY_BYTES, Answer, error_from_answer, redact
-from airflow_provider_salesloft.hooks.auth import TokenSource
+from airflow_provider_salesloft.hooks.auth import ApiKeyTokenSource, TokenSource
 from airflow_provider_salesloft.hooks.clock import ServerClock
 from airflow_provider_salesloft.hooks.paging import unwrap
 from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
@@ -75,6 +75,7 @@ class SalesloftTransport:
     :param pacer: keeps requests within the hook's share of the team's rate limit.
     :param clock: learns Salesloft's clock offset from each answer's ``Date``.
     :param log: where retries are logged.
+    :param connection_label: how errors name the connection (e.g. ``connection 'salesloft_default'``).
     """
 
     def __init__(
@@ -86,6 +87,7 @@ class SalesloftTransport:
         pacer: RateLimitPacer,
         clock: ServerClock,
         log: logging.Logger | Any,
+        connection_label: Callable[[], str] = lambda: "the connection",
     ) -> None:
         self.settings = settings
         self.session = session
@@ -93,6 +95,7 @@ class SalesloftTransport:
         self.pacer = pacer
         self.clock = clock
         self.log = log
+        self.connection_label = connection_label
 
     def request(
         self,
@@ -292,8 +295,8 @@ class SalesloftTransport:
         403 and 404 what is probably wrong."""
         error = error_from_answer(answer, method, path, self.redact)
         hint = ""
-        if error.status_code == 403 and (scope := probable_scope(method, path)):
-            hint = f" (the connection's key or app probably lacks the scope {scope})"
+        if error.status_code in (401, 403):
+            hint = access_hint(error.status_code, method, path, self.connection_label(), self.token_source)
         elif error.status_code == 404 and (record := _record_named(path)):
             hint = f": {record} not found or not visible to the connection's user"
         if not hint:
@@ -310,6 +313,23 @@ class SalesloftTransport:
     def get_record(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """GET ``path`` and return its ``data`` object; a missing or non-object ``data`` is an error."""
         return record_of(self.request("GET", path, params=params), "GET", path)
+
+
+def access_hint(status: int, method: str, path: str, connection: str, token_source: TokenSource) -> str:
+    """What a 401 or 403 means for ``connection``, and its fix."""
+    if status == 403:
+        if scope := probable_scope(method, path):
+            return f" ({connection}: its key or app probably lacks the scope {scope}; grant it in Salesloft)"
+        return (
+            f" ({connection}: its user lacks the permission, e.g. to add for a teammate on a personal "
+            "cadence; use the key of a user who has it)"
+        )
+    if isinstance(token_source, ApiKeyTokenSource):
+        return f" ({connection}: its API key was refused; put a current key in the connection's password)"
+    return (
+        f" ({connection}: its OAuth access was refused; authorize again with "
+        "`python -m airflow_provider_salesloft.oauth authorize` to store a new refresh token)"
+    )
 
 
 _RECORD_NAMES = {

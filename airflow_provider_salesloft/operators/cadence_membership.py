@@ -26,15 +26,14 @@ class CreateCadenceMembershipOperator(SalesloftBaseOperator):
     XCom: ``return_value`` is the membership exactly as Salesloft returned it; ``membership_id`` its ``id``
     (int); ``membership_state`` its ``current_state`` (str).
 
-    :param person_id: the person to add (required).
-    :param cadence_id: the cadence to add them to (required).
-    :param user_id: the user the person is added for (default: the connection's user).
-    :param step_id: the step to start on (default: the cadence's first step).
-    :param salesloft_task_id: a Salesloft task completed by this add (named so to not clash with Airflow's
-        ``task_id``).
+    :param person_id: the person to add (required; templated).
+    :param cadence_id: the cadence to add them to (required; templated).
+    :param user_id: the user the person is added for (templated; default: the connection's user).
+    :param step_id: the step to start on (templated; default: the cadence's first step).
+    :param salesloft_task_id: a Salesloft task completed by this add (templated; named so to not clash
+        with Airflow's ``task_id``).
     :param if_already_on_cadence: ``"skip"`` (default): a person already on the cadence is not an error;
         the existing membership is pushed as if just created, with a warning. ``"fail"``: fail the task.
-    :param salesloft_conn_id: the Salesloft connection (templated).
     """
 
     template_fields: Sequence[str] = (

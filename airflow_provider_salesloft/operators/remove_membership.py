@@ -28,12 +28,11 @@ class RemoveCadenceMembershipOperator(SalesloftBaseOperator):
     ``membership_state`` (``removed``, ``removed_no_action``, or ``not_on_cadence``). For someone not on the
     cadence, the last membership they had (and no ``membership_id`` if they never were on it).
 
-    :param membership_id: the membership to end.
-    :param person_id: with ``cadence_id``: the person to take off.
-    :param cadence_id: with ``person_id``: the cadence to take them off.
+    :param membership_id: the membership to end (templated).
+    :param person_id: with ``cadence_id``: the person to take off (templated).
+    :param cadence_id: with ``person_id``: the cadence to take them off (templated).
     :param if_not_on_cadence: ``"skip"`` (default): someone not on the cadence is not an error (a warning);
         ``"fail"``: fail the task.
-    :param salesloft_conn_id: the Salesloft connection (templated).
     """
 
     template_fields: Sequence[str] = (

@@ -1,4 +1,6 @@
-"""The simulator's authentication: API keys, and an OAuth 2 token endpoint with rotating refresh tokens."""
+"""The simulator's authentication: API keys; an OAuth 2 authorization endpoint that approves at once (no user
+to ask); a token endpoint for the authorization-code, refresh-token and client-credentials grants, with
+rotating refresh tokens."""
 
 from __future__ import annotations
 
@@ -6,12 +8,15 @@ import secrets
 import threading
 import time
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from airflow_provider_salesloft.testing.api import ApiError, single
 
 DEFAULT_API_KEY = "sim-api-key-0123456789abcdef"
 #: The user every accepted key or token acts as.
 TOKEN_USER_ID = 1
+#: How long an authorization code may wait to be traded for tokens (Salesloft's is short-lived too).
+CODE_LIFETIME_S = 600
 NO_TOKEN_MESSAGE = (
     "No Bearer Token attached to request, please see https://developers.salesloft.com for authentication help"
 )
@@ -34,6 +39,7 @@ class OAuthServer:
         self.oauth_clients = dict(oauth_clients)
         self.access_tokens: dict[str, float] = {}  # token -> expiry (time.time)
         self.refresh_tokens: dict[str, str] = {}  # live refresh token -> client_id
+        self.codes: dict[str, tuple[str, str, float]] = {}  # code -> (client_id, redirect_uri, expiry)
         self.issued_secrets: list[str] = []  # every access and refresh token ever issued (for leak scans)
         self._lock = lock
 
@@ -50,8 +56,28 @@ class OAuthServer:
             return TOKEN_USER_ID
         raise ApiError(401, {"error": "Invalid or expired token"})
 
+    def authorize(self, params: dict[str, Any]) -> str:
+        """``GET /oauth/authorize``: approve at once (as a user clicking "Authorize" would) and return where
+        to redirect: ``redirect_uri`` with a one-time ``code``, ``scope`` and the caller's ``state``."""
+        client_id, redirect_uri = single(params, "client_id"), single(params, "redirect_uri")
+        if single(params, "response_type") != "code":
+            raise ApiError(400, {"error": "unsupported_response_type"})
+        if str(client_id) not in self.oauth_clients:
+            raise ApiError(400, {"error": "invalid_client", "error_description": "Unknown application"})
+        if not redirect_uri or urlsplit(str(redirect_uri)).scheme not in ("http", "https"):
+            raise ApiError(400, {"error": "invalid_request", "error_description": "redirect_uri is invalid"})
+        code = secrets.token_hex(16)
+        with self._lock:
+            self.codes[code] = (str(client_id), str(redirect_uri), time.time() + CODE_LIFETIME_S)
+        answer = {"code": code, "scope": "default"}
+        state = single(params, "state")
+        if state is not None:
+            answer["state"] = str(state)
+        separator = "&" if urlsplit(str(redirect_uri)).query else "?"
+        return f"{redirect_uri}{separator}{urlencode(answer)}"
+
     def issue_token(self, params: dict[str, Any], lifetime_s: float) -> dict[str, Any]:
-        """The token endpoint (``refresh_token`` and ``client_credentials`` grants)."""
+        """The token endpoint (grants ``authorization_code``, ``refresh_token``, ``client_credentials``)."""
         grant = single(params, "grant_type")
         client_id = single(params, "client_id")
         client_secret = single(params, "client_secret")
@@ -74,6 +100,18 @@ class OAuthServer:
                         {
                             "error": "invalid_grant",
                             "error_description": "The refresh token is invalid or revoked",
+                        },
+                    )
+                answer["refresh_token"] = self._new_refresh_token(str(client_id))
+            elif grant == "authorization_code":
+                granted = self.codes.pop(str(single(params, "code")), None)
+                redirect_uri = str(single(params, "redirect_uri"))
+                if granted is None or granted[2] < time.time() or granted[:2] != (client_id, redirect_uri):
+                    raise ApiError(
+                        400,
+                        {
+                            "error": "invalid_grant",
+                            "error_description": "The authorization code is invalid, expired or used",
                         },
                     )
                 answer["refresh_token"] = self._new_refresh_token(str(client_id))

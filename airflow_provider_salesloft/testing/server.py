@@ -156,6 +156,9 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             if path == "/oauth/token" and method == "POST":
                 self._send(200, self.sim.issue_token(params))
                 return
+            if path == "/oauth/authorize" and method == "GET":
+                self._send(302, None, {"Location": self.sim.oauth.authorize(params)})
+                return
         except ApiError as error:
             self._send(error.status, error.body)
             return

@@ -116,6 +116,11 @@ class SalesloftSimulator:
         """OAuth token endpoint of this simulator."""
         return f"{self.url}/oauth/token"
 
+    @property
+    def authorize_url(self) -> str:
+        """OAuth authorization endpoint of this simulator (approves at once)."""
+        return f"{self.url}/oauth/authorize"
+
     def start(self) -> SalesloftSimulator:
         """Serve in a background thread."""
         self._thread = threading.Thread(target=self._server.serve_forever, name="salesloft-sim", daemon=True)

@@ -352,7 +352,11 @@ class SyncRun:
         assert row.person_id is not None
         try:
             membership, added_now = self.hook.ensure_cadence_membership(
-                row.person_id, row.cadence_id, user_id=row.user_id, step_id=row.step_id
+                row.person_id,
+                row.cadence_id,
+                user_id=row.user_id,
+                step_id=row.step_id,
+                explain_not_found=False,  # _explain_not_found tells the records apart without more reads
             )
             outcome = Outcome.ADDED if added_now else Outcome.ALREADY_ON_CADENCE
             if row.created and added_now:

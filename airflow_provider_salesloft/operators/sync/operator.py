@@ -111,7 +111,6 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
     :param results_table: a table (``name`` or ``schema.name``) that gets one row per input row and per
         removal of each run (outcome, reason, ids; see docs/results-lineage-assets.md), created when missing.
     :param results_conn_id: the common.sql connection of ``results_table`` (default: ``sql_conn_id``).
-    :param salesloft_conn_id: the Salesloft connection (templated).
     """
 
     template_fields: Sequence[str] = (

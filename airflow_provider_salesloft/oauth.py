@@ -1,0 +1,309 @@
+"""Get the first refresh token of a Salesloft OAuth app: the authorization-code flow on a loopback redirect.
+
+.. code-block:: bash
+
+    python -m airflow_provider_salesloft.oauth authorize --conn-id salesloft_default --store
+    python -m airflow_provider_salesloft.oauth authorize --conn-id salesloft_default --print
+
+The app (``client_id`` and ``client_secret`` extras, ``oauth_url`` if not Salesloft's) is read from the
+Airflow connection. The command listens on ``http://127.0.0.1:<port>/callback`` (loopback only; register that
+address as the app's redirect URI), opens Salesloft's authorization page in a browser (or prints its address),
+waits for the redirect with a one-time ``code``, and trades it for tokens at the token endpoint. ``--store``
+writes the refresh token into the connection's ``refresh_token`` extra (the connection must be in Airflow's
+metadata database) and deletes the connection's token store, so every task starts from the new grant;
+``--print`` writes the refresh token, and nothing else, to standard output. No other secret (the client
+secret, the access token, the code) is ever printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import secrets
+import sys
+import threading
+import webbrowser
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any, TextIO
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import requests
+
+from airflow_provider_salesloft.exceptions import SalesloftConfigError, SalesloftError, SalesloftOAuthError
+
+#: Salesloft's authorization page (the user approves the app there).
+DEFAULT_AUTHORIZE_URL = "https://accounts.salesloft.com/oauth/authorize"
+#: The loopback port the redirect listener uses unless ``--port`` says otherwise.
+DEFAULT_PORT = 8976
+REDIRECT_PATH = "/callback"
+#: Seconds to wait for the user to approve the app.
+DEFAULT_TIMEOUT_S = 300.0
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class OAuthApp:
+    """An OAuth app as a connection describes it.
+
+    :param client_id: the app's Application Id.
+    :param client_secret: the app's Secret.
+    :param token_url: the token endpoint.
+    :param authorize_url: the authorization page.
+    """
+
+    client_id: str
+    client_secret: str
+    token_url: str
+    authorize_url: str
+
+    def __repr__(self) -> str:  # never show the secret
+        return f"OAuthApp(client_id={self.client_id!r}, token_url={self.token_url!r})"
+
+
+def app_from_connection(conn_id: str) -> OAuthApp:
+    """The OAuth app of connection ``conn_id``; the authorization page sits beside the token endpoint
+    (``.../oauth/token`` -> ``.../oauth/authorize``) unless the ``authorize_url`` extra names it."""
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.models import Connection
+
+    from airflow_provider_salesloft.hooks.settings import DEFAULT_TOKEN_URL, ConnectionExtras, parse_base_url
+
+    # As Airflow's own CLI reads connections (environment, secrets backends, metadata database), which
+    # outside a task the Task SDK's lookup does not do on Airflow 3.
+    try:
+        conn = Connection.get_connection_from_secrets(conn_id)
+    except AirflowNotFoundException:
+        raise SalesloftConfigError(
+            f"connection {conn_id!r} is not defined: create it with the app's client_id and client_secret "
+            "extras"
+        ) from None
+    extras = ConnectionExtras(conn.extra_dejson)
+    client_id, client_secret = extras.text("client_id"), extras.text("client_secret")
+    if not client_id or not client_secret:
+        missing = " and ".join(
+            name for name, value in (("client_id", client_id), ("client_secret", client_secret)) if not value
+        )
+        raise SalesloftConfigError(
+            f"connection {conn_id!r} has no OAuth app: its extras lack {missing} (the app's Application Id "
+            "and Secret, from Salesloft's Your Applications page)"
+        )
+    token_url = parse_base_url(extras.text("oauth_url") or extras.text("token_url") or DEFAULT_TOKEN_URL)
+    authorize_url = extras.text("authorize_url")
+    if not authorize_url:
+        authorize_url = (
+            token_url.removesuffix("/oauth/token") + "/oauth/authorize"
+            if token_url.endswith("/oauth/token")
+            else DEFAULT_AUTHORIZE_URL
+        )
+    return OAuthApp(client_id, client_secret, token_url, parse_base_url(authorize_url))
+
+
+class _CallbackServer(HTTPServer):
+    """The loopback listener Salesloft redirects the browser to: keeps the first callback's parameters."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__((LOOPBACK, port), _CallbackHandler)
+        self.params: dict[str, str] | None = None
+        self.arrived = threading.Event()
+
+
+class _CallbackHandler(BaseHTTPRequestHandler):
+    server: _CallbackServer
+
+    def do_GET(self) -> None:
+        """Take the redirect's parameters; answer a page the user can close."""
+        parts = urlsplit(self.path)
+        if parts.path != REDIRECT_PATH or self.server.arrived.is_set():
+            self.send_error(404)
+            return
+        self.server.params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        failed = "error" in self.server.params or "code" not in self.server.params
+        text = "Salesloft did not authorize the app" if failed else "Salesloft authorized the app"
+        body = (
+            f"<!doctype html><title>{text}</title><p>{html.escape(text)}. You can close this tab and go "
+            "back to the terminal.</p>"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.server.arrived.set()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Log nothing: the request line holds the one-time code."""
+
+
+def authorize(
+    app: OAuthApp,
+    *,
+    port: int = DEFAULT_PORT,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    open_browser: Callable[[str], Any] | None = webbrowser.open,
+    out: TextIO = sys.stderr,
+) -> dict[str, Any]:
+    """Run the authorization-code flow; return the token endpoint's answer (with ``refresh_token``).
+
+    :param app: the OAuth app.
+    :param port: loopback port of the redirect listener (0: any free one).
+    :param timeout_s: how long to wait for the user's approval.
+    :param open_browser: opens the authorization page (None: only print its address).
+    :param out: where instructions go (never a secret).
+    :raises SalesloftOAuthError: the user or Salesloft refused, the callback did not come, or the code was not
+        traded for a refresh token.
+    """
+    state = secrets.token_urlsafe(24)
+    with _CallbackServer(port) as server:
+        redirect_uri = f"http://{LOOPBACK}:{server.server_address[1]}{REDIRECT_PATH}"
+        query = {
+            "client_id": app.client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "state": state,
+        }
+        url = f"{app.authorize_url}?{urlencode(query)}"
+        print(
+            f"Waiting for Salesloft on {redirect_uri} (the app's redirect URI must be exactly this).\n"
+            "Open this address, sign in as the user the DAGs should act as, and authorize the app:\n\n"
+            f"  {url}\n",
+            file=out,
+            flush=True,
+        )
+        if open_browser is not None:
+            open_browser(url)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+        thread.start()
+        try:
+            arrived = server.arrived.wait(timeout_s)
+        finally:
+            server.shutdown()
+            thread.join()
+        params = server.params or {}
+    if not arrived:
+        raise SalesloftOAuthError(f"no answer from Salesloft on {redirect_uri} within {timeout_s:g} s")
+    if "error" in params:
+        raise SalesloftOAuthError(
+            f"Salesloft did not authorize the app: {params['error']}: {params.get('error_description', '')}",
+            error=params["error"],
+        )
+    if params.get("state") != state:
+        raise SalesloftOAuthError("the callback's state does not match this request's: start again")
+    if not params.get("code"):
+        raise SalesloftOAuthError("Salesloft's callback holds no code")
+    return exchange_code(app, params["code"], redirect_uri)
+
+
+def exchange_code(app: OAuthApp, code: str, redirect_uri: str, timeout_s: float = 30.0) -> dict[str, Any]:
+    """``POST`` the token endpoint with ``grant_type=authorization_code``; return its answer."""
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": app.client_id,
+        "client_secret": app.client_secret,
+        "code": code,
+        "redirect_uri": redirect_uri,
+    }
+    try:
+        response = requests.post(app.token_url, data=form, timeout=timeout_s, allow_redirects=False)
+    except requests.exceptions.RequestException as error:
+        raise SalesloftOAuthError(
+            f"Salesloft's token endpoint did not answer ({error.__class__.__name__})"
+        ) from None
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise SalesloftOAuthError(
+            f"Salesloft's token endpoint answered {response.status_code} with no JSON object"
+        )
+    if response.status_code >= 400 or not answer.get("refresh_token"):
+        code_name = str(answer.get("error") or "no refresh token")
+        description = str(answer.get("error_description") or "")
+        for secret in (app.client_secret, code):
+            description = description.replace(secret, "***")
+        raise SalesloftOAuthError(
+            f"Salesloft's token endpoint answered {response.status_code}: {code_name}: {description}",
+            error=code_name,
+        )
+    return answer
+
+
+def store_refresh_token(conn_id: str, refresh_token: str) -> str:
+    """Put ``refresh_token`` in the ``refresh_token`` extra of connection ``conn_id`` (in the metadata
+    database) and delete its token store, whose older chain would otherwise win; return the store's name."""
+    from airflow.models import Connection
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    from airflow_provider_salesloft.hooks.token_store import VariableTokenStore
+    from airflow_provider_salesloft.hooks.variables import delete_variable, read_variable
+
+    with create_session() as session:
+        conn = session.scalar(select(Connection).where(Connection.conn_id == conn_id))
+        if conn is None:
+            raise SalesloftConfigError(
+                f"connection {conn_id!r} is not in Airflow's metadata database (an environment variable or a "
+                "secrets backend?): run with --print and put the token there as the refresh_token extra"
+            )
+        extra = conn.extra_dejson
+        extra["refresh_token"] = refresh_token
+        conn.set_extra(json.dumps(extra))
+    store = VariableTokenStore(conn_id)
+    for key in (store.key, store.legacy_key):
+        if read_variable(key) is not None:
+            delete_variable(key)
+    return store.key
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line: ``authorize --conn-id ID (--store | --print)``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m airflow_provider_salesloft.oauth",
+        description="Get a Salesloft OAuth refresh token (authorization-code flow on a loopback redirect).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    command = commands.add_parser(
+        "authorize", help="authorize the connection's OAuth app as a Salesloft user"
+    )
+    command.add_argument("--conn-id", required=True, help="the Airflow connection holding the OAuth app")
+    where = command.add_mutually_exclusive_group(required=True)
+    where.add_argument("--store", action="store_true", help="write the refresh token into the connection")
+    where.add_argument("--print", action="store_true", help="print the refresh token (only it) to stdout")
+    command.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"loopback port of the redirect URI (default {DEFAULT_PORT})",
+    )
+    command.add_argument("--no-browser", action="store_true", help="print the address instead of opening it")
+    command.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds to wait for the approval"
+    )
+    args = parser.parse_args(argv)
+    try:
+        app = app_from_connection(args.conn_id)
+        answer = authorize(
+            app,
+            port=args.port,
+            timeout_s=args.timeout,
+            open_browser=None if args.no_browser else webbrowser.open,
+        )
+        if args.print:
+            print(answer["refresh_token"], flush=True)
+        else:
+            store = store_refresh_token(args.conn_id, answer["refresh_token"])
+            print(
+                f"Stored the refresh token in connection {args.conn_id!r}; deleted its token store {store!r}",
+                file=sys.stderr,
+            )
+    except (SalesloftError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""``python -m airflow_provider_salesloft.oauth authorize``: the authorization-code flow end to end against
+the simulator's authorization endpoint (which approves at once); a "browser" follows the printed address."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+import requests
+
+from airflow_provider_salesloft.exceptions import SalesloftOAuthError
+from airflow_provider_salesloft.hooks.auth import VariableTokenStore
+from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+from airflow_provider_salesloft.oauth import OAuthApp, app_from_connection, authorize
+from airflow_provider_salesloft.testing import SalesloftSimulator
+
+CLIENT_ID, CLIENT_SECRET = "app-client-id", "app-client-secret-5e4d3c2b1a"
+pytestmark = [pytest.mark.e2e, pytest.mark.salesloft_simulator(oauth_clients={CLIENT_ID: CLIENT_SECRET})]
+
+
+def browser(change: dict[str, str] | None = None) -> Any:
+    """A browser: opens the address in a thread (following the redirect to the loopback listener), with
+    ``change`` applied to the callback's query, as a tampering page would."""
+
+    def visit(url: str) -> None:
+        answer = requests.get(url, allow_redirects=False, timeout=10)
+        callback = answer.headers["Location"]
+        if change:
+            parts = urlsplit(callback)
+            query = {key: values[-1] for key, values in parse_qs(parts.query).items()} | change
+            callback = parts._replace(query=urlencode(query)).geturl()
+        requests.get(callback, timeout=10)
+
+    return lambda url: threading.Thread(target=visit, args=(url,), daemon=True).start()
+
+
+def app(sim: SalesloftSimulator) -> OAuthApp:
+    return OAuthApp(CLIENT_ID, CLIENT_SECRET, sim.token_url, sim.authorize_url)
+
+
+def test_flow_returns_a_live_refresh_token_and_prints_no_secret(
+    salesloft_simulator: SalesloftSimulator,
+) -> None:
+    out = io.StringIO()
+    answer = authorize(app(salesloft_simulator), port=0, timeout_s=30, open_browser=browser(), out=out)
+
+    assert answer["refresh_token"] in salesloft_simulator.refresh_tokens
+    assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in out.getvalue()  # the listener is on loopback
+    for secret in [CLIENT_SECRET, *salesloft_simulator.issued_secrets]:
+        assert secret not in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"state": "forged"}, "state does not match"),
+        ({"error": "access_denied", "error_description": "The user denied"}, "did not authorize the app"),
+        ({"code": "stolen-code"}, "invalid_grant"),
+    ],
+)
+def test_tampered_or_refused_callback_gives_no_token(
+    salesloft_simulator: SalesloftSimulator, change: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SalesloftOAuthError, match=message) as caught:
+        authorize(
+            app(salesloft_simulator), port=0, timeout_s=30, open_browser=browser(change), out=io.StringIO()
+        )
+    assert CLIENT_SECRET not in str(caught.value)
+    assert not salesloft_simulator.refresh_tokens
+
+
+def test_authorize_url_sits_beside_the_connections_token_url(
+    salesloft_simulator: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SL_APP", salesloft_simulator.oauth_connection_json(CLIENT_ID, CLIENT_SECRET)
+    )
+    assert app_from_connection("sl_app") == app(salesloft_simulator)
+    assert CLIENT_SECRET not in repr(app_from_connection("sl_app"))
+
+
+def run_command(sim: SalesloftSimulator, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the command as a user would; play the browser from the address it prints."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "airflow_provider_salesloft.oauth",
+            "authorize",
+            *args,
+            "--no-browser",
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    assert process.stderr is not None
+    printed = []
+    for line in process.stderr:
+        printed.append(line)
+        if line.strip().startswith(sim.authorize_url):
+            browser()(line.strip())
+            break
+    stdout, rest = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, "".join(printed) + rest)
+
+
+def test_command_prints_only_the_refresh_token(salesloft_simulator: SalesloftSimulator) -> None:
+    conn = salesloft_simulator.oauth_connection_json(CLIENT_ID, CLIENT_SECRET)
+    result = run_command(
+        salesloft_simulator, "--conn-id", "sl_app", "--print", env={"AIRFLOW_CONN_SL_APP": conn}
+    )
+
+    assert result.returncode == 0, result.stderr
+    refresh_token = result.stdout.strip()
+    assert result.stdout == refresh_token + "\n"
+    assert refresh_token in salesloft_simulator.refresh_tokens
+    others = [CLIENT_SECRET, *(s for s in salesloft_simulator.issued_secrets if s != refresh_token)]
+    assert not [secret for secret in others if secret in result.stdout + result.stderr]
+    assert refresh_token not in result.stderr
+
+
+def test_command_stores_the_token_in_the_connection_and_clears_the_store(
+    salesloft_simulator: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.models import Connection, Variable
+    from airflow.utils.session import create_session
+
+    conn_id = "sl_stored_app"
+    extra = json.loads(salesloft_simulator.oauth_connection_json(CLIENT_ID, CLIENT_SECRET))["extra"]
+    extra["refresh_token"] = "rt-revoked-long-ago"
+    with create_session() as session:
+        session.query(Connection).filter(Connection.conn_id == conn_id).delete()
+        session.add(
+            Connection(conn_id=conn_id, conn_type="salesloft", host=salesloft_simulator.url, extra=extra)
+        )
+    store = VariableTokenStore(conn_id).key
+    Variable.set(store, json.dumps({"refresh_token": "rt-stale-chain"}))
+
+    result = run_command(salesloft_simulator, "--conn-id", conn_id, "--store", env={})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert not [s for s in [CLIENT_SECRET, *salesloft_simulator.issued_secrets] if s in result.stderr]
+    with create_session() as session:
+        stored = session.query(Connection).filter(Connection.conn_id == conn_id).one().extra_dejson
+    assert stored["refresh_token"] in salesloft_simulator.refresh_tokens
+    assert stored["client_secret"] == CLIENT_SECRET  # the rest of the connection is kept
+    assert Variable.get(store, default_var=None) is None
+    conn = salesloft_simulator.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, stored["refresh_token"])
+    monkeypatch.setenv("AIRFLOW_CONN_SL_CHECK", conn)
+    assert SalesloftHook(salesloft_conn_id="sl_check").get_me()["id"] == 1  # the new grant works
+
+
+def test_command_without_an_app_says_what_is_missing(salesloft_simulator: SalesloftSimulator) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "airflow_provider_salesloft.oauth",
+            "authorize",
+            "--conn-id",
+            "sl_key",
+            "--print",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AIRFLOW_CONN_SL_KEY": salesloft_simulator.connection_uri_json()},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert (
+        "connection 'sl_key' has no OAuth app: its extras lack client_id and client_secret" in result.stderr
+    )
+    assert result.stdout == ""
