@@ -41,6 +41,7 @@ SCOPES = {
     "POST /v2/bulk_jobs": "people:write",
     "POST /v2/bulk_jobs/:id/job_data": "people:write",
     "PUT /v2/bulk_jobs/:id": "people:write",
+    "GET /v2/custom_fields": "people:read",
 }
 Handler = Callable[["SalesloftSimulator", ApiRequest], Answer]
 ROUTES: dict[str, Handler] = {}
@@ -172,7 +173,7 @@ def create_bulk_job(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 
 @route("GET /v2/bulk_jobs")
 def list_bulk_jobs(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
-    return 200, sim.page(sim.bulk_jobs.list_jobs(request.params), request.params)
+    return 200, {"data": sim.bulk_jobs.list_jobs(request.params)}
 
 
 @route("GET /v2/bulk_jobs/:id")
@@ -188,6 +189,11 @@ def update_bulk_job(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 @route("POST /v2/bulk_jobs/:id/job_data")
 def add_bulk_job_data(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
     return 200, {"data": sim.bulk_jobs.add_data(_ident(request), request.params)}
+
+
+@route("GET /v2/bulk_jobs/:id/job_data")
+def list_bulk_job_data(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, {"data": sim.bulk_jobs.job_data(_ident(request), request.params)}
 
 
 @route("GET /v2/bulk_jobs/:id/results")
