@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, conf
 
+from airflow_provider_salesloft.crm_ids import CRM_ID_TYPES, DEFAULT_CRM_ID_TYPE
 from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
 from airflow_provider_salesloft.operators.input_rows import check_rows_or_sql, input_rows
 from airflow_provider_salesloft.operators.person_upserts import (
@@ -72,7 +73,7 @@ class UpsertTally:
     def result(self, result: UpsertResult) -> None:
         """Count one upsert's result."""
         if result.error is not None or result.person is None:
-            self.note("failed", result.error, key=result.key)
+            self.note("invalid" if result.invalid else "failed", result.error, key=result.key)
             return
         self.note("created" if result.upsert_type == "create" else "updated")
         if self.keys is not None:
@@ -120,6 +121,10 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     :param sql_conn_id: the connection ``sql`` runs on.
     :param field_map: column -> Salesloft person field.
     :param upsert_key: the field people are matched on.
+    :param crm_id_type: the CRM a ``crm_id`` belongs to, for rows without a ``crm_id_type`` column
+        (Salesloft: "You must provide a crm_id_type if [crm_id] is included ... Must be one of: salesforce").
+        A 15-character Salesforce id is sent in its 18-character form; an id Salesloft would refuse makes
+        the row ``invalid``.
     :param bulk_threshold: rows from which a bulk job is used (None: whichever costs fewer calls).
     :param deferrable: wait for a bulk job in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval_s: seconds between looks at a running bulk job.
@@ -143,6 +148,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         sql_conn_id: str | None = None,
         field_map: Mapping[str, str] | None = None,
         upsert_key: str = "email_address",
+        crm_id_type: str = DEFAULT_CRM_ID_TYPE,
         bulk_threshold: int | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval_s: float = 10.0,
@@ -157,6 +163,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         check_rows_or_sql(rows, sql, sql_conn_id)
         self.field_map = check_field_map(field_map)
         self.upsert_key = check_choice("upsert_key", upsert_key, UPSERT_KEYS)
+        self.crm_id_type = check_choice("crm_id_type", crm_id_type, CRM_ID_TYPES)
         if bulk_threshold is not None:
             check_int_range("bulk_threshold", bulk_threshold, 1)
         check_rate_limit_share(rate_limit_share)
@@ -185,8 +192,8 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         started = time.monotonic()
         rows, _ = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
         tally = UpsertTally()
-        people = self._valid_people(rows, tally)
-        upserter = PeopleUpserter(self.hook, self.upsert_key)
+        upserter = PeopleUpserter(self.hook, self.upsert_key, self.crm_id_type)
+        people = self._valid_people(rows, tally, upserter)
         # Read ahead until the way is decided: a bulk job from the threshold (or break-even) on.
         ahead: list[tuple[str, dict[str, Any]]] = []
         for person in people:
@@ -230,7 +237,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
             )
         carry = event.get("carry") or {}
         tally = UpsertTally(carry.get("tally"))
-        upserter = PeopleUpserter(self.hook, self.upsert_key)
+        upserter = PeopleUpserter(self.hook, self.upsert_key, self.crm_id_type)
         return self._read_results(
             context,
             upserter,
@@ -242,15 +249,21 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         )
 
     # -- steps ---------------------------------------------------------------------------------------------
-    def _valid_people(self, rows: Iterable[Any], tally: UpsertTally) -> Iterator[tuple[str, dict[str, Any]]]:
-        """``(key, fields)`` of each row that can be upserted; every other row counted as it passes."""
+    def _valid_people(
+        self, rows: Iterable[Any], tally: UpsertTally, upserter: PeopleUpserter
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(key, fields)`` of each row that can be upserted, as it is sent; every other row counted as
+        it passes (a ``crm_id`` Salesloft would refuse is ``invalid``: never sent)."""
         seen: set[str] = set()
         for index, row in enumerate(rows):
             tally.rows += 1
             if not isinstance(row, Mapping):
                 tally.note("invalid", f"row is not a mapping: {type(row).__name__}", row=index)
                 continue
-            fields = person_fields(row, self.field_map)
+            fields, problem = upserter.prepare(person_fields(row, self.field_map))
+            if problem is not None:
+                tally.note("invalid", problem, row=index)
+                continue
             key, problem = upsert_key_value(fields, self.upsert_key)
             if key is None:
                 tally.note("invalid", problem, row=index)

@@ -184,11 +184,20 @@ class SalesloftState:
         membership = self.memberships.get(membership_id)
         if membership is None:
             raise not_found()
-        now = now_iso()
+        self.end_membership(membership)
+
+    def end_membership(self, membership: dict[str, Any]) -> None:
+        """Take a membership's person off its cadence."""
         # A person taken off before any step acted on them ends "removed_no_action".
         untouched = membership["current_state"] in ("staged", "processing")
         state = "removed_no_action" if untouched else "removed"
-        membership.update(currently_on_cadence=False, current_state=state, updated_at=now)
+        membership.update(currently_on_cadence=False, current_state=state, updated_at=now_iso())
+
+    def remove_from_every_cadence(self, person_id: int) -> None:
+        """Take a person off every cadence they are on (a ``do_not_contact`` write does)."""
+        for membership in self.memberships.values():
+            if membership["person_id"] == person_id and membership["currently_on_cadence"]:
+                self.end_membership(membership)
 
     def list_memberships(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Filter and sort memberships as GET /v2/cadence_memberships does."""

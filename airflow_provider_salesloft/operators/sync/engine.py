@@ -239,7 +239,10 @@ class SyncRun:
         if result.person is None:
             for row in rows:
                 self.report.record(
-                    row.outcome(Outcome.FAILED, reason=f"could not create the person: {result.error}")
+                    row.outcome(
+                        Outcome.INVALID if result.invalid else Outcome.FAILED,
+                        reason=f"could not create the person: {result.error}",
+                    )
                 )
             return []
         to_add = []
