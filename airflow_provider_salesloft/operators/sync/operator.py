@@ -28,6 +28,7 @@ from airflow_provider_salesloft.validation import (
     check_rate_limit_share,
     check_seconds,
     coerce_optional_id,
+    deprecated_alias,
 )
 
 if TYPE_CHECKING:
@@ -91,7 +92,10 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         touched.
     :param max_removals: most removals per cadence, an int or a share (float) of its current members
         (default 0.1): a plan that would remove more fails the task before removing anything.
-    :param remove_only_added_by: only memberships of this user are removed (people reps added stay).
+    :param remove_only_for_user: only memberships whose ``user`` is this user id are removed: the user
+        the person is on the cadence *for* (the add's ``user_id``). Salesloft does not record who added a
+        person, so add the sync's people for one user and pass it here to leave everyone else's alone.
+    :param remove_only_added_by: deprecated name of ``remove_only_for_user`` (it never checked who added).
     :param on_duplicate_email: for a row whose email several people share: ``"skip"`` (outcome
         ``ambiguous_email``) or ``"most_recently_updated"`` (that one is added, unless one of them is on
         the cadence already; counted in the summary's ``duplicate_emails_resolved``).
@@ -139,6 +143,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         mode: str = "add",
         allow_empty_input: bool = False,
         max_removals: int | float = 0.1,
+        remove_only_for_user: Any = None,
         remove_only_added_by: Any = None,
         create_missing_people: bool = False,
         field_map: Mapping[str, str] | None = None,
@@ -172,7 +177,14 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         self.mode = mode
         self.allow_empty_input = allow_empty_input
         self.max_removals = max_removals
-        self.remove_only_added_by = remove_only_added_by
+        self.remove_only_for_user = deprecated_alias(
+            "remove_only_for_user",
+            remove_only_for_user,
+            "remove_only_added_by",
+            remove_only_added_by,
+            " (the same user id: it is matched with the membership's user, the user the person is on the "
+            "cadence for; Salesloft records no 'added by')",
+        )
         self.create_missing_people = create_missing_people
         self.field_map = check_field_map(field_map)
         if bulk_threshold is not None:
@@ -253,7 +265,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         return MirrorOptions(
             allow_empty_input=self.allow_empty_input,
             max_removals=self.max_removals,
-            remove_only_added_by=coerce_optional_id("remove_only_added_by", self.remove_only_added_by),
+            remove_only_for_user=coerce_optional_id("remove_only_for_user", self.remove_only_for_user),
         )
 
     def _report_stream(self) -> AbstractContextManager[IO[str] | None]:
