@@ -90,7 +90,11 @@ def get_me(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 @route("POST /v2/cadence_memberships")
 def create_membership(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
     membership, changed = sim.state.add_to_cadence(
-        request.user_id, request.params, sim.faults.already_on_cadence, sim.faults.add_state
+        request.user_id,
+        request.params,
+        sim.faults.already_on_cadence,
+        sim.faults.add_state,
+        sim.faults.processing_s,
     )
     if changed:
         sim.stats.adds += 1
@@ -113,7 +117,9 @@ def get_membership(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 
 @route("DELETE /v2/cadence_memberships/:id")
 def delete_membership(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
-    sim.state.remove_membership(_ident(request))
+    sim.state.remove_membership(
+        _ident(request), sim.faults.processing_refuses_removal, sim.faults.processing_refusals
+    )
     return 204, None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,6 +21,8 @@ from airflow_provider_salesloft.testing.api import (
 )
 
 ALREADY_ON_CADENCE_MESSAGE = "is already on this cadence"
+#: The definition's words for the ``processing`` state, as a refused change answers them.
+PROCESSING_MESSAGE = "Cadence-related changes cannot be made at this time"
 DO_NOT_CONTACT_MESSAGE = "is marked do not contact and cannot be added to a cadence"
 EMAIL_FIELDS = ("email_address", "personal_email_address", "secondary_email_address")
 
@@ -99,6 +102,7 @@ class SalesloftState:
     # -- memberships -------------------------------------------------------------------------------------
     def render_membership(self, membership: dict[str, Any]) -> dict[str, Any]:
         """A membership as the API shows it."""
+        settle(membership)
         return {
             "id": membership["id"],
             "added_at": membership["added_at"],
@@ -115,9 +119,17 @@ class SalesloftState:
         }
 
     def add_to_cadence(
-        self, me: int, params: dict[str, Any], already_answer: str, new_state: str = "staged"
+        self,
+        me: int,
+        params: dict[str, Any],
+        already_answer: str,
+        new_state: str = "staged",
+        processing_s: float | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        """Apply POST /v2/cadence_memberships; return (rendered membership, created-or-readded)."""
+        """Apply POST /v2/cadence_memberships; return (rendered membership, created-or-readded).
+
+        A membership added ``processing`` becomes ``staged`` after ``processing_s`` (None: never)."""
+        until = None if processing_s is None else time.monotonic() + processing_s
         person_id = required_int(params, "person_id")
         cadence_id = required_int(params, "cadence_id")
         user_id = optional_int(params, "user_id") or me
@@ -158,6 +170,7 @@ class SalesloftState:
                 currently_on_cadence=True,
                 current_state=new_state,
                 user_id=user_id,
+                processing_until=until,
             )
             membership = existing
         else:
@@ -172,6 +185,7 @@ class SalesloftState:
                 "updated_at": now,
                 "currently_on_cadence": True,
                 "current_state": new_state,
+                "processing_until": until,
             }
             self.memberships[membership["id"]] = membership
             self.membership_by_pair[key] = membership["id"]
@@ -179,11 +193,20 @@ class SalesloftState:
             self.tasks[task_id]["state"] = "completed"
         return self.render_membership(membership), True
 
-    def remove_membership(self, membership_id: int) -> None:
-        """Apply DELETE /v2/cadence_memberships/{id}."""
+    def remove_membership(
+        self, membership_id: int, processing_refuses: bool = False, refusals: int | None = None
+    ) -> None:
+        """Apply DELETE /v2/cadence_memberships/{id}: refused while ``processing`` if
+        ``processing_refuses`` (after ``refusals`` refusals, the membership is ``staged``)."""
         membership = self.memberships.get(membership_id)
         if membership is None:
             raise not_found()
+        settle(membership)
+        if processing_refuses and membership["current_state"] == "processing":
+            membership["refused"] = membership.get("refused", 0) + 1
+            if refusals is None or membership["refused"] <= refusals:
+                raise invalid("base", PROCESSING_MESSAGE)
+            membership.update(current_state="staged", processing_until=None)
         self.end_membership(membership)
 
     def end_membership(self, membership: dict[str, Any]) -> None:
@@ -282,6 +305,13 @@ class SalesloftState:
         """Take everyone off every cadence and forget the memberships."""
         self.memberships.clear()
         self.membership_by_pair.clear()
+
+
+def settle(membership: dict[str, Any]) -> None:
+    """A ``processing`` membership whose processing time is over becomes ``staged``."""
+    until = membership.get("processing_until")
+    if membership["current_state"] == "processing" and until is not None and time.monotonic() >= until:
+        membership.update(current_state="staged", processing_until=None, updated_at=now_iso())
 
 
 def compare_timestamps(value: str, op: str, bound: str) -> bool:
