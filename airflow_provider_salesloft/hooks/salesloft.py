@@ -469,6 +469,15 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         """``GET /v2/cadences``: filters ``name`` (list), ``people_addable``, ``team_cadence``."""
         return self.paginate("/v2/cadences", query_params(filters))
 
+    def iter_steps(self, cadence_id: int) -> Iterator[dict[str, Any]]:
+        """``GET /v2/steps?cadence_id=``: the steps of a cadence."""
+        return self.paginate("/v2/steps", {"cadence_id": coerce_id("cadence_id", cadence_id)})
+
+    def iter_custom_fields(self, field_type: str | None = "person") -> Iterator[dict[str, Any]]:
+        """``GET /v2/custom_fields``: the team's custom fields (``field_type``: person, company, opportunity;
+        None: all)."""
+        return self.paginate("/v2/custom_fields", {"field_type": field_type} if field_type else {})
+
     # -- Airflow integration ---------------------------------------------------------------------------
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_salesloft.crm_ids import DEFAULT_CRM_ID_TYPE, with_crm_id_type
 from airflow_provider_salesloft.exceptions import error_summary
+from airflow_provider_salesloft.operators.prechecks import Prechecks
 from airflow_provider_salesloft.person_fields import MAX_RECORDS_PER_UPLOAD, normalize_email
 from airflow_provider_salesloft.validation import coerce_optional_id
 
@@ -90,22 +91,31 @@ class PeopleUpserter:
     :param hook: the Salesloft hook.
     :param upsert_key: ``email_address``, ``crm_id`` or ``id``.
     :param crm_id_type: the ``crm_id_type`` of a ``crm_id`` whose row names none.
+    :param prechecks: the run's pre-checks (custom field names); a new one when not given.
     """
 
-    def __init__(self, hook: SalesloftHook, upsert_key: str, crm_id_type: str = DEFAULT_CRM_ID_TYPE) -> None:
+    def __init__(
+        self,
+        hook: SalesloftHook,
+        upsert_key: str,
+        crm_id_type: str = DEFAULT_CRM_ID_TYPE,
+        prechecks: Prechecks | None = None,
+    ) -> None:
         self.hook = hook
         self.upsert_key = upsert_key
         self.crm_id_type = crm_id_type
+        self.prechecks = prechecks or Prechecks(hook)
         self.refused: list[UpsertResult] = []  # people of the bulk job never sent (invalid fields)
 
     def prepare(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
         """A person's fields as they are sent: ``crm_id`` with its ``crm_id_type`` (18-character Salesforce
         id), no ``id`` unless it is the key ("When id and another upsert_key are provided, the request will
-        fail if the upsert record id and id parameter don't match"); ``(fields, why they cannot be sent)``."""
+        fail if the upsert record id and id parameter don't match"); custom fields the team has (see
+        :mod:`.prechecks`); ``(fields, why they cannot be sent)``."""
         prepared, problem = with_crm_id_type(fields, self.crm_id_type)
         if self.upsert_key != "id":
             prepared.pop("id", None)
-        return prepared, problem
+        return prepared, problem or self.prechecks.custom_fields_problem(prepared)
 
     def record(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """A bulk-job record: the person's fields and its ``upsert_key``."""

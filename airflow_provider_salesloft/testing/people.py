@@ -41,6 +41,17 @@ def _check_crm_id(fields: dict[str, Any]) -> None:
         raise invalid("crm_id", "must be a salesforce Lead (00Q) or Contact (003)")
 
 
+def _check_custom_fields(state: SalesloftState, fields: dict[str, Any]) -> None:
+    """Custom fields "are defined by the user's team": a write naming another is refused."""
+    custom = fields.get("custom_fields")
+    if not isinstance(custom, dict):
+        return
+    known = {f["name"].lower() for f in state.custom_fields if f["field_type"] == "person"}
+    unknown = sorted(name for name in custom if str(name).lower() not in known)
+    if unknown:
+        raise invalid("custom_fields", f"{', '.join(unknown)} is not a custom field of this team")
+
+
 def _apply_do_not_contact(state: SalesloftState, person: dict[str, Any]) -> None:
     """``do_not_contact``: "If this person is currently in a cadence, they will be removed."."""
     if person.get("do_not_contact") in (True, "true", "True", 1, "1"):
@@ -67,6 +78,7 @@ def create_person(state: SalesloftState, fields: dict[str, Any]) -> dict[str, An
         raise invalid("email_address", "or phone and last_name are required")
     _check_email(fields)
     _check_crm_id(fields)
+    _check_custom_fields(state, fields)
     if email and _people_with_email(state, email) and not state.intentional_duplicates:
         raise invalid("email_address", "is already taken")
     stored = {key: value for key, value in fields.items() if key in STORED_FIELDS and key != "email_address"}
@@ -85,6 +97,7 @@ def update_person(state: SalesloftState, person_id: int, fields: dict[str, Any])
         raise not_found()
     _check_email(fields)
     _check_crm_id(fields)
+    _check_custom_fields(state, fields)
     email = str(fields.get("email_address") or "").strip()
     if email and email.lower() != str(person.get("email_address") or "").lower():
         if _people_with_email(state, email) and not state.intentional_duplicates:

@@ -149,6 +149,11 @@ def list_steps(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
     return 200, sim.page(sim.state.list_steps(request.params), request.params)
 
 
+@route("GET /v2/custom_fields")
+def list_custom_fields(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, sim.page(sim.state.list_custom_fields(request.params), request.params)
+
+
 @route("GET /v2/users")
 def list_users(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
     return 200, sim.page(list(sim.state.users.values()), request.params)

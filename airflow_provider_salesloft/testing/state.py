@@ -44,6 +44,7 @@ class SalesloftState:
         self.users = copy.deepcopy(seeds.USERS)
         self.cadences = copy.deepcopy(seeds.CADENCES)
         self.steps = copy.deepcopy(seeds.STEPS)
+        self.custom_fields = copy.deepcopy(list(seeds.CUSTOM_FIELDS))
         self.tasks: dict[int, dict[str, Any]] = {
             900 + n: {"id": 900 + n, "state": "scheduled", "user_id": 1} for n in range(50)
         }
@@ -142,6 +143,8 @@ class SalesloftState:
             raise not_found()
         if cadence.get("archived"):
             raise invalid("cadence_id", "cadence is archived and cannot have people added")
+        if cadence.get("draft"):
+            raise invalid("cadence_id", "cadence is a draft and cannot have people added")
         if self.people[person_id].get("do_not_contact"):
             raise invalid("person_id", DO_NOT_CONTACT_MESSAGE)
         if user_id != me and not cadence["team_cadence"] and cadence["owner_id"] != user_id:
@@ -267,10 +270,14 @@ class SalesloftState:
         return sorted(people, key=lambda p: p["id"])
 
     def list_cadences(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Filter cadences as GET /v2/cadences does (``name[]``, ``team_cadence``); archived ones hidden.
+        """Filter cadences as GET /v2/cadences does (``name[]``, ``team_cadence``, ``archived``): "Excluding
+        [archived] will result in both archived and unarchived Cadences to return".
 
         Returns the internal records (render them with :func:`seeds.render_cadence`)."""
-        cadences = [c for c in self.cadences.values() if not c.get("archived")]
+        cadences = list(self.cadences.values())
+        if params.get("archived") is not None:
+            archived = str(params["archived"]).lower() == "true"
+            cadences = [c for c in cadences if bool(c.get("archived")) == archived]
         names = params.get("name[]")
         if names:
             cadences = [c for c in cadences if c["name"] in set(as_list(names))]
@@ -279,13 +286,21 @@ class SalesloftState:
             cadences = [c for c in cadences if c["team_cadence"] == flag]
         return cadences
 
+    def list_custom_fields(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Filter custom fields as GET /v2/custom_fields does (``field_type``)."""
+        kind = params.get("field_type")
+        return [dict(f) for f in self.custom_fields if kind is None or f["field_type"] == kind]
+
     def list_steps(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Filter steps as GET /v2/steps does (``cadence_id``)."""
+        """Filter steps as GET /v2/steps does (``cadence_id``), shaped as the API shows them."""
         steps = list(self.steps.values())
         wanted_cadence = optional_int(params, "cadence_id")
         if wanted_cadence is not None:
             steps = [s for s in steps if s["cadence_id"] == wanted_cadence]
-        return steps
+        return [
+            {"id": s["id"], "step_number": s["step_number"], "cadence": href("cadences", s["cadence_id"])}
+            for s in steps
+        ]
 
     def record(self, kind: str, ident: int) -> dict[str, Any]:
         """One person, cadence or membership by id (404 when missing)."""

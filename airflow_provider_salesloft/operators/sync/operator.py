@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from functools import partial
 from typing import IO, TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, ObjectStoragePath
@@ -18,6 +19,7 @@ from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError,
 from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
 from airflow_provider_salesloft.operators.input_rows import check_rows_or_sql, input_rows
 from airflow_provider_salesloft.operators.person_upserts import bulk_job_name
+from airflow_provider_salesloft.operators.prechecks import before_first
 from airflow_provider_salesloft.operators.sync.engine import CreateOptions, SyncRun, chunks
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.report import SyncReport
@@ -220,7 +222,8 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
                 self._mirror_options(),
                 self._create_options(context),
             )
-            run.run(chunks(rows, self.chunk_size))
+            check = partial(run.prechecks.require_cadence, defaults["cadence_id"])
+            run.run(before_first(chunks(rows, self.chunk_size), check))  # the input is read, then checked
         report.maybe_log_progress(self.hook.pacer.stats.requests, force=True)
         summary = report.summary(
             dry_run=self.is_dry_run,
