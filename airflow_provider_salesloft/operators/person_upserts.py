@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_salesloft.crm_ids import DEFAULT_CRM_ID_TYPE, with_crm_id_type
 from airflow_provider_salesloft.exceptions import error_summary
 from airflow_provider_salesloft.operators.prechecks import Prechecks
-from airflow_provider_salesloft.person_fields import MAX_RECORDS_PER_UPLOAD, normalize_email
+from airflow_provider_salesloft.person_fields import (
+    DO_NOT_CONTACT_EFFECT,
+    MAX_RECORDS_PER_UPLOAD,
+    normalize_email,
+    sets_do_not_contact,
+)
 from airflow_provider_salesloft.validation import coerce_optional_id
 
 if TYPE_CHECKING:
@@ -76,6 +81,7 @@ class UpsertResult:
     :param upsert_type: ``create`` or ``update`` (None on error).
     :param error: why it failed, or None.
     :param invalid: the person was never sent: its fields cannot be (``error`` says why).
+    :param do_not_contact_set: the write set ``do_not_contact`` (the person left every cadence).
     """
 
     key: str
@@ -83,6 +89,7 @@ class UpsertResult:
     upsert_type: str | None
     error: str | None = None
     invalid: bool = False
+    do_not_contact_set: bool = False
 
 
 class PeopleUpserter:
@@ -106,6 +113,7 @@ class PeopleUpserter:
         self.crm_id_type = crm_id_type
         self.prechecks = prechecks or Prechecks(hook)
         self.refused: list[UpsertResult] = []  # people of the bulk job never sent (invalid fields)
+        self._warned_do_not_contact = False
 
     def prepare(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
         """A person's fields as they are sent: ``crm_id`` with its ``crm_id_type`` (18-character Salesforce
@@ -115,7 +123,11 @@ class PeopleUpserter:
         prepared, problem = with_crm_id_type(fields, self.crm_id_type)
         if self.upsert_key != "id":
             prepared.pop("id", None)
-        return prepared, problem or self.prechecks.custom_fields_problem(prepared)
+        problem = problem or self.prechecks.custom_fields_problem(prepared)
+        if problem is None and not self._warned_do_not_contact and sets_do_not_contact(prepared):
+            self._warned_do_not_contact = True
+            self.hook.log.warning("Rows set do_not_contact: %s.", DO_NOT_CONTACT_EFFECT)
+        return prepared, problem
 
     def record(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """A bulk-job record: the person's fields and its ``upsert_key``."""
@@ -135,7 +147,12 @@ class PeopleUpserter:
             answer = self.hook.upsert_person(prepared, upsert_key=self.upsert_key)
         except Exception as error:  # every person is accounted for, whatever went wrong
             return UpsertResult(key, None, None, error_summary(error))
-        return UpsertResult(key, answer["person"], str(answer.get("upsert_type") or "update"))
+        return UpsertResult(
+            key,
+            answer["person"],
+            str(answer.get("upsert_type") or "update"),
+            do_not_contact_set=sets_do_not_contact(prepared),
+        )
 
     def start_job(self, name: str, people: Iterable[Mapping[str, Any]]) -> int:
         """Create a job, upload every person's fields (5,000 a call), start it; return the job's id.
@@ -176,7 +193,8 @@ class PeopleUpserter:
             resource = _mapping(result.get("resource"))
             person = _mapping(resource.get("person"))
             if result.get("status") == "success" and person.get("id") is not None:
-                yield UpsertResult(key, person, str(resource.get("upsert_type") or "update"))
+                upsert_type = str(resource.get("upsert_type") or "update")
+                yield UpsertResult(key, person, upsert_type, do_not_contact_set=sets_do_not_contact(record))
             else:
                 reason = str(result.get("error") or "the bulk job reported no person")
                 yield UpsertResult(key, None, None, reason)

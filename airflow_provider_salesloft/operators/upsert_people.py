@@ -22,7 +22,12 @@ from airflow_provider_salesloft.operators.person_upserts import (
     use_bulk,
 )
 from airflow_provider_salesloft.operators.sync.report import MAX_REASON_CHARS, MAX_SAMPLES
-from airflow_provider_salesloft.person_fields import UPSERT_KEYS, check_field_map, person_fields
+from airflow_provider_salesloft.person_fields import (
+    UPSERT_KEYS,
+    check_field_map,
+    do_not_contact_warning,
+    person_fields,
+)
 from airflow_provider_salesloft.validation import (
     check_choice,
     check_int_range,
@@ -76,6 +81,7 @@ class UpsertTally:
             self.note("invalid" if result.invalid else "failed", result.error, key=result.key)
             return
         self.note("created" if result.upsert_type == "create" else "updated")
+        self.counts["do_not_contact_set"] += result.do_not_contact_set
         if self.keys is not None:
             self.ids[result.key] = int(result.person["id"])
 
@@ -86,6 +92,7 @@ class UpsertTally:
     def summary(self, **extra: Any) -> dict[str, Any]:
         """The XCom summary."""
         summary: dict[str, Any] = {"rows": self.rows, **{name: self.counts[name] for name in UPSERT_OUTCOMES}}
+        summary["do_not_contact_set"] = self.counts["do_not_contact_set"]
         summary["samples"] = {name: lines for name, lines in self.samples.items() if lines}
         if self.keys is not None:
             summary["person_ids"] = [self.ids.get(key) for key in self.keys]
@@ -109,11 +116,12 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     ``deferrable=True`` the task waits for the job in the triggerer, holding no worker slot.
 
     XCom ``return_value``: ``rows``, ``created``, ``updated``, ``failed`` (Salesloft refused, with reasons
-    under ``samples``), ``invalid`` (no usable key), ``duplicates`` (a key repeated in the input: upserted
-    once), ``samples``, ``method`` (``per_row`` or ``bulk``), ``bulk_job_id`` and ``waited_in`` (``worker``
-    or ``triggerer``) for a bulk job, ``api_calls``, and for inputs
-    of at most 1,000 rows ``person_ids`` (per distinct key, in input order; None where it failed) and, for
-    one row, ``person_id``. Both are also pushed as XCom keys of their own, so
+    under ``samples``), ``do_not_contact_set`` (people this run marked do-not-contact: Salesloft took them
+    off every cadence they were on), ``invalid`` (no usable key, or fields Salesloft would refuse),
+    ``duplicates`` (a key repeated in the input: upserted once), ``samples``, ``method`` (``per_row`` or
+    ``bulk``), ``bulk_job_id`` and ``waited_in`` (``worker`` or ``triggerer``) for a bulk job,
+    ``api_calls``, and for inputs of at most 1,000 rows ``person_ids`` (per distinct key, in input order;
+    None where it failed) and, for one row, ``person_id``. Both are also pushed as XCom keys of their own, so
     ``CreateCadenceMembershipOperator(person_id=upsert.output["person_id"], ...)`` chains the two.
 
     :param rows: rows to upsert (templated).
@@ -190,6 +198,9 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         """Validate the rows, then upsert them one call each or in a bulk job (deferring if asked)."""
         started = time.monotonic()
+        warning = do_not_contact_warning(self.field_map)
+        if warning:
+            self.log.warning("%s", warning)
         rows, _ = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
         tally = UpsertTally()
         upserter = PeopleUpserter(self.hook, self.upsert_key, self.crm_id_type)

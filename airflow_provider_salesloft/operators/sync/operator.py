@@ -23,7 +23,7 @@ from airflow_provider_salesloft.operators.prechecks import before_first
 from airflow_provider_salesloft.operators.sync.engine import CreateOptions, SyncRun, chunks
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.report import SyncReport
-from airflow_provider_salesloft.person_fields import check_field_map
+from airflow_provider_salesloft.person_fields import check_field_map, do_not_contact_warning
 from airflow_provider_salesloft.validation import (
     check_choice,
     check_int_range,
@@ -207,6 +207,8 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             "user_id": coerce_optional_id("user_id", self.user_id),
             "step_id": coerce_optional_id("step_id", self.step_id),
         }
+        if self.create_missing_people and (warning := do_not_contact_warning(self.field_map)):
+            self.log.warning("%s", warning)
         rows, total = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
         with self._report_stream() as stream:
             report = SyncReport(
