@@ -16,7 +16,11 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from airflow_provider_salesloft.exceptions import SalesloftError, SalesloftNotFoundError
+from airflow_provider_salesloft.exceptions import (
+    SalesloftError,
+    SalesloftNotFoundError,
+    SalesloftPermissionError,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
@@ -38,6 +42,7 @@ class Prechecks:
         self._cadences: dict[int, str | None] = {}
         self._steps: dict[int, set[int]] = {}
         self._custom_fields: set[str] | None = None
+        self._custom_fields_hidden = False
 
     def cadence_problem(self, cadence_id: int) -> str | None:
         """Why people cannot be added to the cadence, or None."""
@@ -82,6 +87,8 @@ class Prechecks:
         if not isinstance(custom, Mapping) or not custom:
             return None
         known = self._known_custom_fields()
+        if known is None:
+            return None
         unknown = sorted(name for name in custom if str(name).lower() not in known)
         if not unknown:
             return None
@@ -91,10 +98,16 @@ class Prechecks:
             "the field_map"
         )
 
-    def _known_custom_fields(self) -> set[str]:
+    def _known_custom_fields(self) -> set[str] | None:
+        """The team's person custom fields, lower-cased; None when the key may not list them (the check is
+        then left to Salesloft's answer to each write)."""
         with self._lock:
-            if self._custom_fields is None:
-                self._custom_fields = _names(self.hook.iter_custom_fields("person"))
+            if self._custom_fields is None and not self._custom_fields_hidden:
+                try:
+                    self._custom_fields = _names(self.hook.iter_custom_fields("person"))
+                except SalesloftPermissionError as error:
+                    self._custom_fields_hidden = True
+                    self.hook.log.warning("Custom fields not checked before writing: %s", error)
             return self._custom_fields
 
     def _ask_cadence(self, cadence_id: int) -> str | None:
