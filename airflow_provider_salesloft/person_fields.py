@@ -118,6 +118,32 @@ def person_fields(row: Mapping[str, Any], field_map: Mapping[str, str]) -> dict[
     return fields
 
 
+#: What a write setting ``do_not_contact`` does, in Salesloft's definition's words.
+DO_NOT_CONTACT_EFFECT = (
+    "Setting do_not_contact to true prevents these people from being called, emailed, or added to a cadence, "
+    "and Salesloft removes them from every cadence they are currently on"
+)
+
+
+def sets_do_not_contact(fields: Mapping[str, Any]) -> bool:
+    """Whether a person write's fields set ``do_not_contact`` (true, or a text/number saying so)."""
+    value = fields.get("do_not_contact")
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "t", "yes", "y", "1")
+    return bool(value) and value == value  # NaN is not true
+
+
+def do_not_contact_warning(field_map: Mapping[str, str]) -> str | None:
+    """The task-log warning for a ``field_map`` that writes ``do_not_contact``, or None."""
+    columns = sorted(column for column, target in field_map.items() if target == "do_not_contact")
+    if not columns:
+        return None
+    return (
+        f"field_map writes do_not_contact (from column {', '.join(map(repr, columns))}). "
+        f"{DO_NOT_CONTACT_EFFECT}."
+    )
+
+
 #: Longest email address (RFC 5321).
 MAX_EMAIL_CHARS = 254
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from decimal import Decimal
 from numbers import Integral
 from typing import Any
@@ -84,3 +85,22 @@ def check_seconds(argument: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise SalesloftInvalidArgumentError(argument, value, "must be a number of seconds > 0")
     return float(value)
+
+
+def deprecated_alias(name: str, value: Any, old_name: str, old_value: Any, why: str = "") -> Any:
+    """``value``, or ``old_value`` given under a deprecated argument name (with a deprecation warning
+    ending in ``why``); both given is an error naming them."""
+    if old_value is None:
+        return value
+    if value is not None:
+        raise SalesloftInvalidArgumentError(
+            old_name, old_value, f"is the deprecated name of {name}: give only {name}"
+        )
+    from airflow.exceptions import AirflowProviderDeprecationWarning
+
+    warnings.warn(
+        f"{old_name} is deprecated: use {name}{why}",
+        AirflowProviderDeprecationWarning,
+        stacklevel=3,
+    )
+    return old_value

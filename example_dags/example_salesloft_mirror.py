@@ -2,9 +2,9 @@
 
 ``segment`` stands in for a warehouse query: the leads who should be on cadence 11 tonight. The sync in
 ``mode="mirror"`` adds who is missing and takes off who fell out of the segment (converted, churned), but
-only people the integration's user added (``remove_only_added_by``), never more than 10 % of the cadence in
-one run (``max_removals``), and never anyone from a cadence the input does not name (an empty query is not
-an instruction to empty the cadence).
+only people on the cadence for the integration's user (``remove_only_for_user``; Salesloft records no
+"added by"), never more than 10 % of the cadence in one run (``max_removals``), and never anyone from a
+cadence the input does not name (an empty query is not an instruction to empty the cadence).
 
 ``take_off`` shows the single removal: a person id from an upstream task's XCom.
 
@@ -46,7 +46,7 @@ with DAG(
         cadence_id=11,
         mode="mirror",
         max_removals=0.1,  # fail before removing anything if more than 10 % of the cadence would go
-        remove_only_added_by=1,  # people reps added by hand stay
+        remove_only_for_user=1,  # people on the cadence for reps stay (Salesloft records no "added by")
         pool="salesloft_api",
     )
 

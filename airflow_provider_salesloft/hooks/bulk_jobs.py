@@ -1,8 +1,13 @@
 """The hook's bulk-job actions: create a job, upload its records, start it, follow it, read its results.
 
 Every write is safe to repeat after a lost answer: a created job is found again by its name (give each job
-a unique one), an upload is checked against the job's ``total`` before it is sent again, and starting a job
-twice changes nothing.
+a unique one), an upload is checked against the job's ``total`` before it is sent again, and a start is
+checked against the job's ``state``. Salesloft's API definition: ``PUT /v2/bulk_jobs/{id}`` "May only be
+updated if the bulk job is still in an 'open' state", so a start sent again to a job that did start is
+refused; an ``executing`` or ``done`` job is taken as started.
+
+Salesloft's lists of jobs, job data and results have no page numbers ("Pagination is not supported, but
+cursor based polling is via use of the ``id[gt]`` filter"): each is read with that cursor.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftBulkJobTimeoutError,
     SalesloftInvalidArgumentError,
     SalesloftUnexpectedAnswerError,
+    SalesloftValidationError,
 )
 from airflow_provider_salesloft.hooks.actions import HookActions
 from airflow_provider_salesloft.hooks.paging import MAX_PER_PAGE, unwrap
@@ -24,6 +30,8 @@ from airflow_provider_salesloft.validation import coerce_id
 
 #: The bulk-job type this provider runs (the one Salesloft documents).
 PERSON_UPSERT_JOB = "person/upsert"
+#: Job states in which a job has started (``PUT`` is refused in them: "only ... in an 'open' state").
+STARTED_STATES = ("executing", "done")
 
 
 class BulkJobActions(HookActions):
@@ -82,18 +90,46 @@ class BulkJobActions(HookActions):
         return count
 
     def start_bulk_job(self, job_id: int) -> dict[str, Any]:
-        """``PUT /v2/bulk_jobs/{id}`` ``ready_to_execute``: the job starts ``executing`` (safe to repeat)."""
-        path = f"/v2/bulk_jobs/{coerce_id('job_id', job_id)}"
-        return _job_of(self.transport.request("PUT", path, body={"ready_to_execute": True}), "PUT", path)
+        """``PUT /v2/bulk_jobs/{id}`` ``ready_to_execute``: the job starts ``executing``; return the job.
+
+        A start whose answer was lost is not sent again blindly: the job is read first, and ``executing`` or
+        ``done`` means it started. A start refused with a 422 is checked the same way (the job may have
+        started through an earlier attempt whose answer was lost: "May only be updated if the bulk job is
+        still in an 'open' state").
+        """
+        ident = coerce_id("job_id", job_id)
+        path = f"/v2/bulk_jobs/{ident}"
+
+        def started() -> dict[str, Any] | None:  # shaped as Salesloft's answer
+            job = self.get_bulk_job(ident)
+            return {"data": job} if job.get("state") in STARTED_STATES else None
+
+        try:
+            answer = self.transport.request("PUT", path, body={"ready_to_execute": True}, reconcile=started)
+        except SalesloftValidationError:
+            found = started()
+            if found is None:
+                raise
+            answer = found
+        return _job_of(answer, "PUT", path)
 
     def get_bulk_job(self, job_id: int) -> dict[str, Any]:
         """``GET /v2/bulk_jobs/{id}``: state (open, executing, done), ``total``, ``processed``, ``errors``."""
         path = f"/v2/bulk_jobs/{coerce_id('job_id', job_id)}"
         return _job_of(self.transport.request("GET", path), "GET", path)
 
-    def iter_bulk_jobs(self, **filters: Any) -> Iterator[dict[str, Any]]:
-        """``GET /v2/bulk_jobs``: filters ``state`` (list of open, executing, done) and ``id[gt]``."""
-        return self.paginate("/v2/bulk_jobs", query_params(filters))
+    def iter_bulk_jobs(self, state: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+        """``GET /v2/bulk_jobs``: every job, or those in ``state`` (open, executing, done), by ``id[gt]``."""
+        filters = query_params({"state": list(state)}) if state else {}
+        return self._by_id_cursor("/v2/bulk_jobs", filters)
+
+    def iter_bulk_job_data(
+        self, job_id: int, status: Sequence[str] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """``GET /v2/bulk_jobs/{id}/job_data``: the records uploaded to a job, optionally only those whose
+        ``status`` is one of ``status`` (pending, success, error, retrying)."""
+        path = f"/v2/bulk_jobs/{coerce_id('job_id', job_id)}/job_data"
+        return self._by_id_cursor(path, query_params({"status": list(status)}) if status else {})
 
     def iter_bulk_job_results(
         self, job_id: int, expected: int | None = None, per_page: int = MAX_PER_PAGE
@@ -105,24 +141,36 @@ class BulkJobActions(HookActions):
             arrived (saving the empty page that would otherwise end it).
         """
         path = f"/v2/bulk_jobs/{coerce_id('job_id', job_id)}/results"
+        return self._by_id_cursor(path, {}, expected=expected, per_page=per_page)
+
+    def _by_id_cursor(
+        self,
+        path: str,
+        filters: Mapping[str, Any],
+        expected: int | None = None,
+        per_page: int = MAX_PER_PAGE,
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of a list read with an ``id[gt]`` cursor (no page numbers), until an empty answer
+        or ``expected`` records."""
         last, seen = 0, 0
         while expected is None or seen < expected:
-            page = unwrap(self.transport.request("GET", path, params={"per_page": per_page, "id[gt]": last}))
+            query = {**filters, "per_page": per_page, "id[gt]": last}
+            page = unwrap(self.transport.request("GET", path, params=query))
             if not isinstance(page, list):
-                raise SalesloftUnexpectedAnswerError(200, "GET", path, "the answer holds no list of results")
+                raise SalesloftUnexpectedAnswerError(200, "GET", path, "the answer holds no list of records")
             if not page:
                 return
             ids: list[int] = [
                 ident
-                for result in page
-                if isinstance(result, dict) and isinstance(ident := result.get("id"), int) and ident > last
+                for record in page
+                if isinstance(record, dict) and isinstance(ident := record.get("id"), int) and ident > last
             ]
             if len(ids) != len(page):
                 raise SalesloftUnexpectedAnswerError(
                     200,
                     "GET",
                     path,
-                    f"results after id {last} came without increasing ids: the cursor is ignored",
+                    f"records after id {last} came without increasing ids: the cursor is ignored",
                 )
             yield from page
             seen += len(page)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from airflow_provider_salesloft.crm_ids import DEFAULT_CRM_ID_TYPE, with_crm_id_type
 from airflow_provider_salesloft.exceptions import (
     SalesloftAPIError,
     SalesloftInvalidArgumentError,
@@ -76,19 +77,30 @@ class PeopleActions(HookActions):
         path = f"/v2/people/{coerce_id('person_id', person_id)}"
         return record_of(self.transport.request("PUT", path, body=_person_body(fields)), "PUT", path)
 
-    def upsert_person(self, fields: Mapping[str, Any], upsert_key: str = "email_address") -> dict[str, Any]:
+    def upsert_person(
+        self,
+        fields: Mapping[str, Any],
+        upsert_key: str = "email_address",
+        crm_id_type: str = DEFAULT_CRM_ID_TYPE,
+    ) -> dict[str, Any]:
         """``POST /v2/person_upserts``: update the person ``upsert_key`` matches, or create one; return
         Salesloft's answer, ``{"person": {...}, "upsert_type": "create" | "update"}``.
 
         Upserting is repeatable, so a lost answer is retried; with ``email_address`` as the key, a person
         with that email created since the call began is looked up first, so the answer still says
-        ``create``. A key matching several people is a 422.
+        ``create``. A key matching several people is a 422 ("The request will also fail if there are
+        multiple records matched by the upsert field").
+
+        ``id`` is sent only when it is the key: "When id and another upsert_key are provided, the request
+        will fail if the upsert record id and id parameter don't match", so a stale id would fail the write.
 
         :param fields: person fields; must include the ``upsert_key`` field.
         :param upsert_key: ``email_address``, ``crm_id`` or ``id``.
+        :param crm_id_type: the ``crm_id_type`` sent with a ``crm_id`` whose fields name none (see
+            :func:`~airflow_provider_salesloft.crm_ids.with_crm_id_type`).
         """
         key = check_choice("upsert_key", upsert_key, UPSERT_KEYS)
-        body = _person_body(fields)
+        body = upsert_body(fields, key, crm_id_type)
         if body.get(key) in (None, ""):
             raise SalesloftInvalidArgumentError("fields", sorted(body), f"must hold {key} (the upsert_key)")
         body["upsert_key"] = key
@@ -144,10 +156,25 @@ class PeopleActions(HookActions):
             return self._lookup_batch(path, name, batch[:half]) + self._lookup_batch(path, name, batch[half:])
 
 
-def _person_body(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """A person write's body: ``fields`` as given (a mapping is required)."""
+def _person_body(fields: Mapping[str, Any], crm_id_type: str = DEFAULT_CRM_ID_TYPE) -> dict[str, Any]:
+    """A person write's body: ``fields`` (a mapping is required), a ``crm_id`` with its ``crm_id_type``
+    and in the form Salesloft takes (see :mod:`~airflow_provider_salesloft.crm_ids`)."""
     if not isinstance(fields, Mapping):
         raise SalesloftInvalidArgumentError(
             "fields", type(fields).__name__, "must be a mapping of person fields"
         )
-    return dict(fields)
+    body, problem = with_crm_id_type(fields, crm_id_type)
+    if problem is not None:
+        raise SalesloftInvalidArgumentError("fields", body.get("crm_id"), problem)
+    return body
+
+
+def upsert_body(
+    fields: Mapping[str, Any], upsert_key: str, crm_id_type: str = DEFAULT_CRM_ID_TYPE
+) -> dict[str, Any]:
+    """A person upsert's fields (single or bulk record): :func:`_person_body`, without ``id`` unless it is
+    the ``upsert_key`` (Salesloft fails the write when the two name different people)."""
+    body = _person_body(fields, crm_id_type)
+    if upsert_key != "id":
+        body.pop("id", None)
+    return body

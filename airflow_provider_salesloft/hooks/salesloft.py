@@ -9,6 +9,7 @@ settings in :mod:`~airflow_provider_salesloft.hooks.settings`, tokens in
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from functools import cached_property
@@ -68,6 +69,8 @@ __all__ = [
 CONNECTION_TEST_LOG = logging.getLogger("airflow_provider_salesloft.connection_test")
 #: Connections kept alive per hook; the sync operator's worker pool never exceeds it.
 DEFAULT_POOL_SIZE = 16
+#: Longest wait (s) for a ``processing`` membership to accept its removal.
+PROCESSING_WAIT_S = 60.0
 
 
 class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
@@ -446,20 +449,56 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
             return membership
         return None
 
-    def delete_cadence_membership(self, membership_id: int) -> None:
+    def delete_cadence_membership(self, membership_id: int, processing_wait_s: float | None = None) -> None:
         """``DELETE /v2/cadence_memberships/{id}``: take the person off the cadence.
 
         A DELETE whose answer was lost (dropped connection, read timeout, 5xx) is checked before it is sent
         again: if the membership is off its cadence by then, the removal is done.
+
+        A membership in state ``processing`` ("Cadence-related changes cannot be made at this time", as
+        Salesloft's definition says), e.g. right after it was added, may refuse the removal: it is tried
+        again, 1, 2, 4, ... seconds apart (each try paced like every call), for up to ``processing_wait_s``
+        (default :data:`PROCESSING_WAIT_S`); then Salesloft's refusal is raised, with its reason.
+
+        :raises SalesloftValidationError: refused for another reason, or still ``processing`` at the end.
         """
         ident = coerce_id("membership_id", membership_id)
         path = f"/v2/cadence_memberships/{ident}"
+        deadline = time.monotonic() + (PROCESSING_WAIT_S if processing_wait_s is None else processing_wait_s)
 
         def reconcile() -> dict[str, Any] | None:
             current = self.get_cadence_membership(ident)
             return current if not current.get("currently_on_cadence") else None
 
-        self.request("DELETE", path, reconcile=reconcile)
+        delay = 1.0
+        while True:
+            try:
+                self.request("DELETE", path, reconcile=reconcile)
+                return
+            except SalesloftValidationError as refused:
+                current = self.get_cadence_membership(ident)
+                if not current.get("currently_on_cadence"):
+                    return  # off the cadence after all
+                if current.get("current_state") != "processing":
+                    raise
+                wait = min(delay, deadline - time.monotonic())
+                if wait <= 0:
+                    raise SalesloftValidationError(
+                        refused.status_code,
+                        "DELETE",
+                        path,
+                        f"membership {ident} was still processing after "
+                        f"{PROCESSING_WAIT_S if processing_wait_s is None else processing_wait_s:g} s: "
+                        f"{refused.message}",
+                    ) from None
+                self.log.info(
+                    "Membership %s is processing (Salesloft: %s); trying its removal again in %.0f s",
+                    ident,
+                    refused.message,
+                    wait,
+                )
+                time.sleep(wait)
+                delay *= 2
 
     def get_cadence(self, cadence_id: int) -> dict[str, Any]:
         """``GET /v2/cadences/{id}``."""
@@ -472,6 +511,15 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
     def iter_cadences(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """``GET /v2/cadences``: filters ``name`` (list), ``people_addable``, ``team_cadence``."""
         return self.paginate("/v2/cadences", query_params(filters))
+
+    def iter_steps(self, cadence_id: int) -> Iterator[dict[str, Any]]:
+        """``GET /v2/steps?cadence_id=``: the steps of a cadence."""
+        return self.paginate("/v2/steps", {"cadence_id": coerce_id("cadence_id", cadence_id)})
+
+    def iter_custom_fields(self, field_type: str | None = "person") -> Iterator[dict[str, Any]]:
+        """``GET /v2/custom_fields``: the team's custom fields (``field_type``: person, company, opportunity;
+        None: all)."""
+        return self.paginate("/v2/custom_fields", {"field_type": field_type} if field_type else {})
 
     # -- Airflow integration ---------------------------------------------------------------------------
     @classmethod

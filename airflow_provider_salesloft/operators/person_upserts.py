@@ -14,8 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_salesloft.crm_ids import DEFAULT_CRM_ID_TYPE, with_crm_id_type
 from airflow_provider_salesloft.exceptions import error_summary
-from airflow_provider_salesloft.person_fields import MAX_RECORDS_PER_UPLOAD, normalize_email
+from airflow_provider_salesloft.operators.prechecks import Prechecks
+from airflow_provider_salesloft.person_fields import (
+    DO_NOT_CONTACT_EFFECT,
+    MAX_RECORDS_PER_UPLOAD,
+    normalize_email,
+    sets_do_not_contact,
+)
 from airflow_provider_salesloft.validation import coerce_optional_id
 
 if TYPE_CHECKING:
@@ -73,12 +80,16 @@ class UpsertResult:
     :param person: the person Salesloft returned, or None on error.
     :param upsert_type: ``create`` or ``update`` (None on error).
     :param error: why it failed, or None.
+    :param invalid: the person was never sent: its fields cannot be (``error`` says why).
+    :param do_not_contact_set: the write set ``do_not_contact`` (the person left every cadence).
     """
 
     key: str
     person: Mapping[str, Any] | None
     upsert_type: str | None
     error: str | None = None
+    invalid: bool = False
+    do_not_contact_set: bool = False
 
 
 class PeopleUpserter:
@@ -86,11 +97,37 @@ class PeopleUpserter:
 
     :param hook: the Salesloft hook.
     :param upsert_key: ``email_address``, ``crm_id`` or ``id``.
+    :param crm_id_type: the ``crm_id_type`` of a ``crm_id`` whose row names none.
+    :param prechecks: the run's pre-checks (custom field names); a new one when not given.
     """
 
-    def __init__(self, hook: SalesloftHook, upsert_key: str) -> None:
+    def __init__(
+        self,
+        hook: SalesloftHook,
+        upsert_key: str,
+        crm_id_type: str = DEFAULT_CRM_ID_TYPE,
+        prechecks: Prechecks | None = None,
+    ) -> None:
         self.hook = hook
         self.upsert_key = upsert_key
+        self.crm_id_type = crm_id_type
+        self.prechecks = prechecks or Prechecks(hook)
+        self.refused: list[UpsertResult] = []  # people of the bulk job never sent (invalid fields)
+        self._warned_do_not_contact = False
+
+    def prepare(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """A person's fields as they are sent: ``crm_id`` with its ``crm_id_type`` (18-character Salesforce
+        id), no ``id`` unless it is the key ("When id and another upsert_key are provided, the request will
+        fail if the upsert record id and id parameter don't match"); custom fields the team has (see
+        :mod:`.prechecks`); ``(fields, why they cannot be sent)``."""
+        prepared, problem = with_crm_id_type(fields, self.crm_id_type)
+        if self.upsert_key != "id":
+            prepared.pop("id", None)
+        problem = problem or self.prechecks.custom_fields_problem(prepared)
+        if problem is None and not self._warned_do_not_contact and sets_do_not_contact(prepared):
+            self._warned_do_not_contact = True
+            self.hook.log.warning("Rows set do_not_contact: %s.", DO_NOT_CONTACT_EFFECT)
+        return prepared, problem
 
     def record(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """A bulk-job record: the person's fields and its ``upsert_key``."""
@@ -103,19 +140,35 @@ class PeopleUpserter:
         return pool.map(lambda pair: self._upsert(*pair), people)
 
     def _upsert(self, key: str, fields: Mapping[str, Any]) -> UpsertResult:
+        prepared, problem = self.prepare(fields)
+        if problem is not None:
+            return UpsertResult(key, None, None, problem, invalid=True)
         try:
-            answer = self.hook.upsert_person(fields, upsert_key=self.upsert_key)
+            answer = self.hook.upsert_person(prepared, upsert_key=self.upsert_key)
         except Exception as error:  # every person is accounted for, whatever went wrong
             return UpsertResult(key, None, None, error_summary(error))
-        return UpsertResult(key, answer["person"], str(answer.get("upsert_type") or "update"))
+        return UpsertResult(
+            key,
+            answer["person"],
+            str(answer.get("upsert_type") or "update"),
+            do_not_contact_set=sets_do_not_contact(prepared),
+        )
 
     def start_job(self, name: str, people: Iterable[Mapping[str, Any]]) -> int:
-        """Create a job, upload every person's fields (5,000 a call), start it; return the job's id."""
+        """Create a job, upload every person's fields (5,000 a call), start it; return the job's id.
+
+        People whose fields cannot be sent are left out, kept in :attr:`refused` (and reported first by
+        :meth:`job_results`)."""
         job_id = int(self.hook.create_bulk_job(name)["id"])
         uploaded = 0
         batch: list[dict[str, Any]] = []
         for fields in people:
-            batch.append(self.record(fields))
+            prepared, problem = self.prepare(fields)
+            if problem is not None:
+                key = upsert_key_value(prepared, self.upsert_key)[0] or "?"
+                self.refused.append(UpsertResult(key, None, None, problem, invalid=True))
+                continue
+            batch.append(self.record(prepared))
             if len(batch) >= MAX_RECORDS_PER_UPLOAD:
                 uploaded += self.hook.add_bulk_job_data(job_id, batch, uploaded_before=uploaded)
                 batch = []
@@ -127,7 +180,8 @@ class PeopleUpserter:
 
     def job_results(self, job_id: int, expected: int | None) -> Iterator[UpsertResult]:
         """The results of a done job, one per record (a record uploaded twice after a lost answer is
-        reported once)."""
+        reported once); people left out of the job first."""
+        yield from self.refused
         seen: set[str] = set()
         for result in self.hook.iter_bulk_job_results(job_id, expected=expected):
             record = _mapping(result.get("record"))
@@ -139,7 +193,8 @@ class PeopleUpserter:
             resource = _mapping(result.get("resource"))
             person = _mapping(resource.get("person"))
             if result.get("status") == "success" and person.get("id") is not None:
-                yield UpsertResult(key, person, str(resource.get("upsert_type") or "update"))
+                upsert_type = str(resource.get("upsert_type") or "update")
+                yield UpsertResult(key, person, upsert_type, do_not_contact_set=sets_do_not_contact(record))
             else:
                 reason = str(result.get("error") or "the bulk job reported no person")
                 yield UpsertResult(key, None, None, reason)

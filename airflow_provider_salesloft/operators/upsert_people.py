@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, conf
 
+from airflow_provider_salesloft.crm_ids import CRM_ID_TYPES, DEFAULT_CRM_ID_TYPE
 from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
 from airflow_provider_salesloft.operators.input_rows import check_rows_or_sql, input_rows
 from airflow_provider_salesloft.operators.person_upserts import (
@@ -22,7 +23,12 @@ from airflow_provider_salesloft.operators.person_upserts import (
 )
 from airflow_provider_salesloft.operators.sync.report import MAX_REASON_CHARS, MAX_SAMPLES
 from airflow_provider_salesloft.outcomes import RunOutcomes
-from airflow_provider_salesloft.person_fields import UPSERT_KEYS, check_field_map, person_fields
+from airflow_provider_salesloft.person_fields import (
+    UPSERT_KEYS,
+    check_field_map,
+    do_not_contact_warning,
+    person_fields,
+)
 from airflow_provider_salesloft.results_table import ResultsWriter, check_results_table, raise_if_unwritten
 from airflow_provider_salesloft.validation import (
     check_choice,
@@ -74,9 +80,10 @@ class UpsertTally:
     def result(self, result: UpsertResult) -> None:
         """Count one upsert's result."""
         if result.error is not None or result.person is None:
-            self.note("failed", result.error, key=result.key)
+            self.note("invalid" if result.invalid else "failed", result.error, key=result.key)
             return
         self.note("created" if result.upsert_type == "create" else "updated")
+        self.counts["do_not_contact_set"] += result.do_not_contact_set
         if self.keys is not None:
             self.ids[result.key] = int(result.person["id"])
 
@@ -87,6 +94,7 @@ class UpsertTally:
     def summary(self, **extra: Any) -> dict[str, Any]:
         """The XCom summary."""
         summary: dict[str, Any] = {"rows": self.rows, **{name: self.counts[name] for name in UPSERT_OUTCOMES}}
+        summary["do_not_contact_set"] = self.counts["do_not_contact_set"]
         summary["samples"] = {name: lines for name, lines in self.samples.items() if lines}
         if self.keys is not None:
             summary["person_ids"] = [self.ids.get(key) for key in self.keys]
@@ -110,11 +118,12 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     ``deferrable=True`` the task waits for the job in the triggerer, holding no worker slot.
 
     XCom ``return_value``: ``rows``, ``created``, ``updated``, ``failed`` (Salesloft refused, with reasons
-    under ``samples``), ``invalid`` (no usable key), ``duplicates`` (a key repeated in the input: upserted
-    once), ``samples``, ``method`` (``per_row`` or ``bulk``), ``bulk_job_id`` and ``waited_in`` (``worker``
-    or ``triggerer``) for a bulk job, ``api_calls``, and for inputs
-    of at most 1,000 rows ``person_ids`` (per distinct key, in input order; None where it failed) and, for
-    one row, ``person_id``. Both are also pushed as XCom keys of their own, so
+    under ``samples``), ``do_not_contact_set`` (people this run marked do-not-contact: Salesloft took them
+    off every cadence they were on), ``invalid`` (no usable key, or fields Salesloft would refuse),
+    ``duplicates`` (a key repeated in the input: upserted once), ``samples``, ``method`` (``per_row`` or
+    ``bulk``), ``bulk_job_id`` and ``waited_in`` (``worker`` or ``triggerer``) for a bulk job,
+    ``api_calls``, and for inputs of at most 1,000 rows ``person_ids`` (per distinct key, in input order;
+    None where it failed) and, for one row, ``person_id``. Both are also pushed as XCom keys of their own, so
     ``CreateCadenceMembershipOperator(person_id=upsert.output["person_id"], ...)`` chains the two.
 
     :param rows: rows to upsert (templated).
@@ -122,6 +131,10 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     :param sql_conn_id: the connection ``sql`` runs on.
     :param field_map: column -> Salesloft person field.
     :param upsert_key: the field people are matched on.
+    :param crm_id_type: the CRM a ``crm_id`` belongs to, for rows without a ``crm_id_type`` column
+        (Salesloft: "You must provide a crm_id_type if [crm_id] is included ... Must be one of: salesforce").
+        A 15-character Salesforce id is sent in its 18-character form; an id Salesloft would refuse makes
+        the row ``invalid``.
     :param bulk_threshold: rows from which a bulk job is used (None: whichever costs fewer calls).
     :param deferrable: wait for a bulk job in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval_s: seconds between looks at a running bulk job.
@@ -148,6 +161,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         sql_conn_id: str | None = None,
         field_map: Mapping[str, str] | None = None,
         upsert_key: str = "email_address",
+        crm_id_type: str = DEFAULT_CRM_ID_TYPE,
         bulk_threshold: int | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval_s: float = 10.0,
@@ -168,6 +182,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         self._row_of: dict[str, int] = {}  # upsert key -> input row index, for the results table
         self.field_map = check_field_map(field_map)
         self.upsert_key = check_choice("upsert_key", upsert_key, UPSERT_KEYS)
+        self.crm_id_type = check_choice("crm_id_type", crm_id_type, CRM_ID_TYPES)
         if bulk_threshold is not None:
             check_int_range("bulk_threshold", bulk_threshold, 1)
         check_rate_limit_share(rate_limit_share)
@@ -194,11 +209,14 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         """Validate the rows, then upsert them one call each or in a bulk job (deferring if asked)."""
         started = time.monotonic()
+        warning = do_not_contact_warning(self.field_map)
+        if warning:
+            self.log.warning("%s", warning)
         rows, _ = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
         self._open_results(context)
         tally = UpsertTally()
-        people = self._valid_people(rows, tally)
-        upserter = PeopleUpserter(self.hook, self.upsert_key)
+        upserter = PeopleUpserter(self.hook, self.upsert_key, self.crm_id_type)
+        people = self._valid_people(rows, tally, upserter)
         # Read ahead until the way is decided: a bulk job from the threshold (or break-even) on.
         ahead: list[tuple[str, dict[str, Any]]] = []
         for person in people:
@@ -246,7 +264,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         tally = UpsertTally(carry.get("tally"))
         self._open_results(context, carry.get("results"))
         self._row_of = dict(carry.get("row_of") or {})
-        upserter = PeopleUpserter(self.hook, self.upsert_key)
+        upserter = PeopleUpserter(self.hook, self.upsert_key, self.crm_id_type)
         return self._read_results(
             context,
             upserter,
@@ -258,8 +276,11 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         )
 
     # -- steps ---------------------------------------------------------------------------------------------
-    def _valid_people(self, rows: Iterable[Any], tally: UpsertTally) -> Iterator[tuple[str, dict[str, Any]]]:
-        """``(key, fields)`` of each row that can be upserted; every other row counted as it passes."""
+    def _valid_people(
+        self, rows: Iterable[Any], tally: UpsertTally, upserter: PeopleUpserter
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(key, fields)`` of each row that can be upserted, as it is sent; every other row counted as
+        it passes (a ``crm_id`` Salesloft would refuse is ``invalid``: never sent)."""
         seen: set[str] = set()
         for index, row in enumerate(rows):
             tally.rows += 1
@@ -267,7 +288,11 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
                 tally.note("invalid", f"row is not a mapping: {type(row).__name__}", row=index)
                 self._result_line(index=index, outcome="invalid", reason="row is not a mapping")
                 continue
-            fields = person_fields(row, self.field_map)
+            fields, problem = upserter.prepare(person_fields(row, self.field_map))
+            if problem is not None:
+                tally.note("invalid", problem, row=index)
+                self._result_line(index=index, outcome="invalid", reason=problem)
+                continue
             key, problem = upsert_key_value(fields, self.upsert_key)
             if key is None:
                 tally.note("invalid", problem, row=index)

@@ -39,6 +39,7 @@ class BulkJob:
     started_at: str | None = None
     finished_at: str | None = None
     started: float = 0.0  # monotonic time processing began
+    first_record_id: int = 0  # job data ids: from this one, in upload order
     updated_at: str = ""
 
     def render(self) -> dict[str, Any]:
@@ -83,6 +84,7 @@ class BulkJobs:
         self._next_job_id += 1
         name = params.get("name")
         job = BulkJob(self._next_job_id, str(kind), None if name is None else str(name), now_iso())
+        job.first_record_id = job.id * 1_000_000 + 1
         self.jobs[job.id] = job
         return job.render()
 
@@ -109,10 +111,15 @@ class BulkJobs:
         return {"records": len(records)}
 
     def update(self, ident: int, params: dict[str, Any]) -> dict[str, Any]:
-        """``PUT /v2/bulk_jobs/{id}``: ``ready_to_execute`` starts the job (again: no change)."""
+        """``PUT /v2/bulk_jobs/{id}``: ``ready_to_execute`` starts the job; a new ``name`` renames it.
+
+        Salesloft's definition: "May only be updated if the bulk job is still in an 'open' state": any
+        update of a started job is a 422.
+        """
         job = self.job(ident)
-        ready = str(params.get("ready_to_execute")).lower() == "true"
-        if ready and job.state == "open":
+        if job.state != "open":
+            raise invalid("bulk_job", f"is {job.state}: may only be updated while open")
+        if str(params.get("ready_to_execute")).lower() == "true":
             job.state = "executing"
             job.marked_ready_at = job.started_at = job.updated_at = now_iso()
             job.started = time.monotonic()
@@ -122,24 +129,41 @@ class BulkJobs:
         return job.render()
 
     def list_jobs(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """``GET /v2/bulk_jobs``: filters ``state[]`` and ``id[gt]``, by id."""
+        """``GET /v2/bulk_jobs``: filters ``state[]``; by id after ``id[gt]``, ``per_page`` at most (the
+        definition lists no page numbers)."""
         states = {str(value) for value in as_list(params.get("state[]") or [])}
-        after = optional_int_or_none(params, "id[gt]") or 0
         found = []
         for ident in sorted(self.jobs):
             job = self.job(ident)
-            if ident > after and (not states or job.state in states):
+            if not states or job.state in states:
                 found.append(job.render())
-        return found
+        return _after_cursor(found, params)
+
+    def job_data(self, ident: int, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """``GET /v2/bulk_jobs/{id}/job_data``: the uploaded records (``pending`` until processed), filter
+        ``status[]``, by id after ``id[gt]``."""
+        job = self.job(ident)
+        statuses = {str(value) for value in as_list(params.get("status[]") or [])}
+        rows = []
+        for index, record in enumerate(job.records):
+            done = job.results[index] if index < len(job.results) else None
+            row = {
+                "id": job.first_record_id + index,
+                "status": done["status"] if done else "pending",
+                "error": done["error"] if done else None,
+                "record": record,
+                "resource": done["resource"] if done else None,
+            }
+            if not statuses or row["status"] in statuses:
+                rows.append(row)
+        return _after_cursor(rows, params)
 
     def results(self, ident: int, params: dict[str, Any]) -> list[dict[str, Any]]:
         """``GET /v2/bulk_jobs/{id}/results``: nothing until ``done``; then by id after ``id[gt]``."""
         job = self.job(ident)
         if job.state != "done":
             return []
-        after = optional_int_or_none(params, "id[gt]") or 0
-        per_page = min(max(optional_int_or_none(params, "per_page") or 25, 1), 100)
-        return [result for result in job.results if result["id"] > after][:per_page]
+        return _after_cursor(job.results, params)
 
     def _advance(self, job: BulkJob) -> None:
         """Process the records the job's speed allows by now."""
@@ -166,6 +190,13 @@ class BulkJobs:
         if len(job.results) >= len(job.records):
             job.state = "done"
             job.finished_at = job.updated_at = now_iso()
+
+
+def _after_cursor(records: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records after ``id[gt]``, ``per_page`` (1-100, default 25) at most: Salesloft's cursor lists."""
+    after = optional_int_or_none(params, "id[gt]") or 0
+    per_page = min(max(optional_int_or_none(params, "per_page") or 25, 1), 100)
+    return [record for record in records if record["id"] > after][:per_page]
 
 
 def _message(error: ApiError) -> str:

@@ -34,6 +34,12 @@ class Faults:
         proxy), to check that no secret leaks from error texts.
     :param add_state: ``current_state`` of a membership right after an add (``"staged"``, or ``"processing"``
         as Salesloft may answer while it works).
+    :param processing_s: how long a membership added ``"processing"`` stays so before it is ``staged``
+        (None: until it is removed).
+    :param processing_refuses_removal: a DELETE of a ``processing`` membership is a 422 (Salesloft's
+        definition: "processing: ... Cadence-related changes cannot be made at this time").
+    :param processing_refusals: with ``processing_refuses_removal``, a ``processing`` membership is
+        ``staged`` after refusing this many removals (None: it refuses as long as it processes).
     :param omit_paging: list answers come without ``metadata.paging`` (seen in real answers).
     :param lost_response_routes: when given, only these routes (``"POST /v2/bulk_jobs"``, ids as ``:id``)
         lose answers.
@@ -58,6 +64,9 @@ class Faults:
     malformed_add_share: float = 0.0
     echo_authorization: bool = False
     add_state: str = "staged"
+    processing_s: float | None = None
+    processing_refuses_removal: bool = False
+    processing_refusals: int | None = None
     omit_paging: bool = False
     max_url_bytes: int = 0
     bulk_job_records_per_s: float = 500.0

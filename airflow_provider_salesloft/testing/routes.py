@@ -41,6 +41,7 @@ SCOPES = {
     "POST /v2/bulk_jobs": "people:write",
     "POST /v2/bulk_jobs/:id/job_data": "people:write",
     "PUT /v2/bulk_jobs/:id": "people:write",
+    "GET /v2/custom_fields": "people:read",
 }
 Handler = Callable[["SalesloftSimulator", ApiRequest], Answer]
 ROUTES: dict[str, Handler] = {}
@@ -89,7 +90,11 @@ def get_me(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 @route("POST /v2/cadence_memberships")
 def create_membership(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
     membership, changed = sim.state.add_to_cadence(
-        request.user_id, request.params, sim.faults.already_on_cadence, sim.faults.add_state
+        request.user_id,
+        request.params,
+        sim.faults.already_on_cadence,
+        sim.faults.add_state,
+        sim.faults.processing_s,
     )
     if changed:
         sim.stats.adds += 1
@@ -112,7 +117,9 @@ def get_membership(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 
 @route("DELETE /v2/cadence_memberships/:id")
 def delete_membership(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
-    sim.state.remove_membership(_ident(request))
+    sim.state.remove_membership(
+        _ident(request), sim.faults.processing_refuses_removal, sim.faults.processing_refusals
+    )
     return 204, None
 
 
@@ -140,6 +147,11 @@ def get_cadence(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 @route("GET /v2/steps")
 def list_steps(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
     return 200, sim.page(sim.state.list_steps(request.params), request.params)
+
+
+@route("GET /v2/custom_fields")
+def list_custom_fields(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, sim.page(sim.state.list_custom_fields(request.params), request.params)
 
 
 @route("GET /v2/users")
@@ -172,7 +184,7 @@ def create_bulk_job(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 
 @route("GET /v2/bulk_jobs")
 def list_bulk_jobs(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
-    return 200, sim.page(sim.bulk_jobs.list_jobs(request.params), request.params)
+    return 200, {"data": sim.bulk_jobs.list_jobs(request.params)}
 
 
 @route("GET /v2/bulk_jobs/:id")
@@ -188,6 +200,11 @@ def update_bulk_job(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
 @route("POST /v2/bulk_jobs/:id/job_data")
 def add_bulk_job_data(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
     return 200, {"data": sim.bulk_jobs.add_data(_ident(request), request.params)}
+
+
+@route("GET /v2/bulk_jobs/:id/job_data")
+def list_bulk_job_data(sim: SalesloftSimulator, request: ApiRequest) -> Answer:
+    return 200, {"data": sim.bulk_jobs.job_data(_ident(request), request.params)}
 
 
 @route("GET /v2/bulk_jobs/:id/results")

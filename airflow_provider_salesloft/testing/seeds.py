@@ -15,7 +15,14 @@ CADENCES: dict[int, dict[str, Any]] = {
     11: {"id": 11, "name": "Outbound Q4", "team_cadence": True, "owner_id": 1},
     12: {"id": 12, "name": "Bo's Personal", "team_cadence": False, "owner_id": 2},
     13: {"id": 13, "name": "Archived Campaign", "team_cadence": True, "owner_id": 1, "archived": True},
+    14: {"id": 14, "name": "Draft Sequence", "team_cadence": True, "owner_id": 1, "draft": True},
 }
+#: The team's custom fields (``GET /v2/custom_fields``): person fields a write may set.
+CUSTOM_FIELDS: tuple[dict[str, Any], ...] = (
+    {"id": 1, "name": "Segment", "field_type": "person", "value_type": "text"},
+    {"id": 2, "name": "Lead Score", "field_type": "person", "value_type": "text"},
+    {"id": 3, "name": "Region", "field_type": "company", "value_type": "text"},
+)
 STEPS: dict[int, dict[str, Any]] = {
     100: {"id": 100, "cadence_id": 10, "step_number": 1},
     101: {"id": 101, "cadence_id": 10, "step_number": 2},
@@ -56,7 +63,7 @@ def render_cadence(cadence: dict[str, Any]) -> dict[str, Any]:
         "archived_at": "2024-06-01T00:00:00.000000+00:00" if cadence.get("archived") else None,
         "team_cadence": cadence["team_cadence"],
         "shared": cadence["team_cadence"],
-        "draft": False,
+        "draft": bool(cadence.get("draft")),
         "owner": href("users", cadence["owner_id"]),
         "tags": [],
     }

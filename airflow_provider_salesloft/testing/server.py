@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_salesloft.testing.api import ApiError, optional_int_or_none, page_cost
+from airflow_provider_salesloft.testing.observe import OBSERVERS, Exchange
 from airflow_provider_salesloft.testing.routes import ApiRequest, dispatch, ident_of, route_of
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SalesloftSimulator/1.0"
     server: SimulatorServer
+    _observed: tuple[str, bytes] | None = None  # the request's query and body, while observers listen
 
     @property
     def sim(self) -> SalesloftSimulator:
@@ -162,6 +164,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         except ApiError as error:
             self._send(error.status, error.body)
             return
+        self._observed = (parts.query, body) if OBSERVERS else None
         self._api(method, path, params)
 
     # -- admin (no auth, never rate limited) ---------------------------------------------------------------
@@ -196,6 +199,24 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             return {"errors": {**error.body["errors"], "request": [echo]}}
         return {**error.body, "error": f"{error.body.get('error', 'error')} ({echo})"}
 
+    def _observe(self, method: str, path: str, status: int, answer: Any) -> None:
+        """Tell the observers (see :mod:`.observe`) about a request the API handled, and its answer."""
+        observed = getattr(self, "_observed", None)
+        if not OBSERVERS or observed is None:
+            return
+        query, body = observed
+        exchange = Exchange(
+            method,
+            path,
+            parse_params("", query, b""),
+            parse_params(self.headers.get("Content-Type", ""), "", body),
+            self.headers.get("User-Agent", ""),
+            status,
+            answer,
+        )
+        for observer in list(OBSERVERS):
+            observer(exchange)
+
     # -- the API: each step may end the exchange ------------------------------------------------------------
     def _api(self, method: str, path: str, params: dict[str, Any]) -> None:
         sim = self.sim
@@ -225,8 +246,10 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         try:
             status, answer = dispatch(sim, ApiRequest(method, path, params, user_id, ident_of(path)))
         except ApiError as error:
+            self._observe(method, path, error.status, error.body)
             self._send(error.status, self._error_body(error), headers)
             return
+        self._observe(method, path, status, answer)
         committed_add = method == "POST" and route_of(path) == "/v2/cadence_memberships"
         targeted = sim.faults.lost_response_routes
         committed_write = method in ("POST", "PUT", "DELETE") and (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,6 +21,8 @@ from airflow_provider_salesloft.testing.api import (
 )
 
 ALREADY_ON_CADENCE_MESSAGE = "is already on this cadence"
+#: The definition's words for the ``processing`` state, as a refused change answers them.
+PROCESSING_MESSAGE = "Cadence-related changes cannot be made at this time"
 DO_NOT_CONTACT_MESSAGE = "is marked do not contact and cannot be added to a cadence"
 EMAIL_FIELDS = ("email_address", "personal_email_address", "secondary_email_address")
 
@@ -41,6 +44,7 @@ class SalesloftState:
         self.users = copy.deepcopy(seeds.USERS)
         self.cadences = copy.deepcopy(seeds.CADENCES)
         self.steps = copy.deepcopy(seeds.STEPS)
+        self.custom_fields = copy.deepcopy(list(seeds.CUSTOM_FIELDS))
         self.tasks: dict[int, dict[str, Any]] = {
             900 + n: {"id": 900 + n, "state": "scheduled", "user_id": 1} for n in range(50)
         }
@@ -99,6 +103,7 @@ class SalesloftState:
     # -- memberships -------------------------------------------------------------------------------------
     def render_membership(self, membership: dict[str, Any]) -> dict[str, Any]:
         """A membership as the API shows it."""
+        settle(membership)
         return {
             "id": membership["id"],
             "added_at": membership["added_at"],
@@ -115,9 +120,17 @@ class SalesloftState:
         }
 
     def add_to_cadence(
-        self, me: int, params: dict[str, Any], already_answer: str, new_state: str = "staged"
+        self,
+        me: int,
+        params: dict[str, Any],
+        already_answer: str,
+        new_state: str = "staged",
+        processing_s: float | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        """Apply POST /v2/cadence_memberships; return (rendered membership, created-or-readded)."""
+        """Apply POST /v2/cadence_memberships; return (rendered membership, created-or-readded).
+
+        A membership added ``processing`` becomes ``staged`` after ``processing_s`` (None: never)."""
+        until = None if processing_s is None else time.monotonic() + processing_s
         person_id = required_int(params, "person_id")
         cadence_id = required_int(params, "cadence_id")
         user_id = optional_int(params, "user_id") or me
@@ -130,6 +143,8 @@ class SalesloftState:
             raise not_found()
         if cadence.get("archived"):
             raise invalid("cadence_id", "cadence is archived and cannot have people added")
+        if cadence.get("draft"):
+            raise invalid("cadence_id", "cadence is a draft and cannot have people added")
         if self.people[person_id].get("do_not_contact"):
             raise invalid("person_id", DO_NOT_CONTACT_MESSAGE)
         if user_id != me and not cadence["team_cadence"] and cadence["owner_id"] != user_id:
@@ -158,6 +173,7 @@ class SalesloftState:
                 currently_on_cadence=True,
                 current_state=new_state,
                 user_id=user_id,
+                processing_until=until,
             )
             membership = existing
         else:
@@ -172,6 +188,7 @@ class SalesloftState:
                 "updated_at": now,
                 "currently_on_cadence": True,
                 "current_state": new_state,
+                "processing_until": until,
             }
             self.memberships[membership["id"]] = membership
             self.membership_by_pair[key] = membership["id"]
@@ -179,16 +196,34 @@ class SalesloftState:
             self.tasks[task_id]["state"] = "completed"
         return self.render_membership(membership), True
 
-    def remove_membership(self, membership_id: int) -> None:
-        """Apply DELETE /v2/cadence_memberships/{id}."""
+    def remove_membership(
+        self, membership_id: int, processing_refuses: bool = False, refusals: int | None = None
+    ) -> None:
+        """Apply DELETE /v2/cadence_memberships/{id}: refused while ``processing`` if
+        ``processing_refuses`` (after ``refusals`` refusals, the membership is ``staged``)."""
         membership = self.memberships.get(membership_id)
         if membership is None:
             raise not_found()
-        now = now_iso()
+        settle(membership)
+        if processing_refuses and membership["current_state"] == "processing":
+            membership["refused"] = membership.get("refused", 0) + 1
+            if refusals is None or membership["refused"] <= refusals:
+                raise invalid("base", PROCESSING_MESSAGE)
+            membership.update(current_state="staged", processing_until=None)
+        self.end_membership(membership)
+
+    def end_membership(self, membership: dict[str, Any]) -> None:
+        """Take a membership's person off its cadence."""
         # A person taken off before any step acted on them ends "removed_no_action".
         untouched = membership["current_state"] in ("staged", "processing")
         state = "removed_no_action" if untouched else "removed"
-        membership.update(currently_on_cadence=False, current_state=state, updated_at=now)
+        membership.update(currently_on_cadence=False, current_state=state, updated_at=now_iso())
+
+    def remove_from_every_cadence(self, person_id: int) -> None:
+        """Take a person off every cadence they are on (a ``do_not_contact`` write does)."""
+        for membership in self.memberships.values():
+            if membership["person_id"] == person_id and membership["currently_on_cadence"]:
+                self.end_membership(membership)
 
     def list_memberships(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Filter and sort memberships as GET /v2/cadence_memberships does."""
@@ -235,10 +270,14 @@ class SalesloftState:
         return sorted(people, key=lambda p: p["id"])
 
     def list_cadences(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Filter cadences as GET /v2/cadences does (``name[]``, ``team_cadence``); archived ones hidden.
+        """Filter cadences as GET /v2/cadences does (``name[]``, ``team_cadence``, ``archived``): "Excluding
+        [archived] will result in both archived and unarchived Cadences to return".
 
         Returns the internal records (render them with :func:`seeds.render_cadence`)."""
-        cadences = [c for c in self.cadences.values() if not c.get("archived")]
+        cadences = list(self.cadences.values())
+        if params.get("archived") is not None:
+            archived = str(params["archived"]).lower() == "true"
+            cadences = [c for c in cadences if bool(c.get("archived")) == archived]
         names = params.get("name[]")
         if names:
             cadences = [c for c in cadences if c["name"] in set(as_list(names))]
@@ -247,13 +286,21 @@ class SalesloftState:
             cadences = [c for c in cadences if c["team_cadence"] == flag]
         return cadences
 
+    def list_custom_fields(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Filter custom fields as GET /v2/custom_fields does (``field_type``)."""
+        kind = params.get("field_type")
+        return [dict(f) for f in self.custom_fields if kind is None or f["field_type"] == kind]
+
     def list_steps(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Filter steps as GET /v2/steps does (``cadence_id``)."""
+        """Filter steps as GET /v2/steps does (``cadence_id``), shaped as the API shows them."""
         steps = list(self.steps.values())
         wanted_cadence = optional_int(params, "cadence_id")
         if wanted_cadence is not None:
             steps = [s for s in steps if s["cadence_id"] == wanted_cadence]
-        return steps
+        return [
+            {"id": s["id"], "step_number": s["step_number"], "cadence": href("cadences", s["cadence_id"])}
+            for s in steps
+        ]
 
     def record(self, kind: str, ident: int) -> dict[str, Any]:
         """One person, cadence or membership by id (404 when missing)."""
@@ -273,6 +320,13 @@ class SalesloftState:
         """Take everyone off every cadence and forget the memberships."""
         self.memberships.clear()
         self.membership_by_pair.clear()
+
+
+def settle(membership: dict[str, Any]) -> None:
+    """A ``processing`` membership whose processing time is over becomes ``staged``."""
+    until = membership.get("processing_until")
+    if membership["current_state"] == "processing" and until is not None and time.monotonic() >= until:
+        membership.update(current_state="staged", processing_until=None, updated_at=now_iso())
 
 
 def compare_timestamps(value: str, op: str, bound: str) -> bool:

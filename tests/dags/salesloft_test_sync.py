@@ -83,7 +83,7 @@ def make_rows_dag(dag_id: str, **options: Any) -> DAG:
 strict_rows_dag = make_rows_dag("salesloft_test_sync_rows_strict")  # max_failed_rows=0
 newest_rows_dag = make_rows_dag("salesloft_test_sync_rows_newest", on_duplicate_email="most_recently_updated")
 mirror_dag = make_rows_dag("salesloft_test_sync_mirror", mode="mirror")
-mirror_mine_dag = make_rows_dag("salesloft_test_sync_mirror_mine", mode="mirror", remove_only_added_by=1)
+mirror_mine_dag = make_rows_dag("salesloft_test_sync_mirror_mine", mode="mirror", remove_only_for_user=1)
 mirror_dry_dag = make_rows_dag("salesloft_test_sync_mirror_dry", mode="mirror", dry_run=True)
 CREATE = {
     "create_missing_people": True,
@@ -95,3 +95,6 @@ create_bulk_dag = make_rows_dag(
     "salesloft_test_sync_create_bulk", bulk_threshold=2, bulk_poll_interval_s=0.2, **CREATE
 )
 create_dry_dag = make_rows_dag("salesloft_test_sync_create_dry", dry_run=True, **CREATE)
+mirror_for_rep_dag = make_rows_dag(
+    "salesloft_test_sync_mirror_for_rep", mode="mirror", remove_only_for_user=2
+)

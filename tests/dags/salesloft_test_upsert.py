@@ -51,3 +51,8 @@ with DAG(
         task_id="add", retries=0, person_id=lead.output["person_id"], cadence_id=11
     )
     record(add.output)
+
+crm_per_row_dag = upsert_dag("salesloft_test_upsert_crm_per_row", bulk_threshold=1000, upsert_key="crm_id")
+crm_bulk_dag = upsert_dag(
+    "salesloft_test_upsert_crm_bulk", bulk_threshold=2, poll_interval_s=0.2, upsert_key="crm_id"
+)

@@ -47,7 +47,7 @@ def test_a_proxy_quoting_credentials_leaks_nothing(
     rows = [
         {"person_id": 999_999},  # 404, quoted
         {"person_id": 1001, "user_id": 77},  # 404, quoted
-        {"person_id": 1002, "step_id": 100},  # 422 (a step of another cadence), quoted
+        {"person_id": 1002, "cadence_id": 999},  # the pre-check's 404, quoted: invalid
         {"person_id": 1003},
     ]
     out = tmp_path / "summary.json"
@@ -56,7 +56,12 @@ def test_a_proxy_quoting_credentials_leaks_nothing(
 
     assert result["state"] == "success"
     summary = received(out)
-    assert (summary["added"], summary["person_not_found"], summary["failed"]) == (1, 1, 2)
+    assert (summary["added"], summary["person_not_found"], summary["failed"], summary["invalid"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
     assert "***" in report.read_text()  # the quoted key was there, and was redacted
     for place in (task_logs(), database_text(), report.read_text(), out.read_text()):
         assert API_KEY not in place

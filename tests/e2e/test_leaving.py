@@ -107,7 +107,7 @@ def test_an_empty_input_never_empties_a_cadence(
     assert len(salesloft_simulator.memberships_on(11)) == 5
 
 
-def test_remove_only_added_by_keeps_what_reps_added(
+def test_remove_only_for_user_keeps_other_users_memberships(
     salesloft_simulator: SalesloftSimulator, tmp_path: Path
 ) -> None:
     put_on(salesloft_simulator, range(1001, 1021), user=1)  # added by the integration's user

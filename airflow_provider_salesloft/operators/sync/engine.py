@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_salesloft.exceptions import SalesloftError, SalesloftNotFoundError, error_summary
 from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter, UpsertResult, use_bulk
+from airflow_provider_salesloft.operators.prechecks import Prechecks
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions, plan_removals
 from airflow_provider_salesloft.operators.sync.people import (
     PeopleLookup,
@@ -88,7 +89,7 @@ class SyncRun:
         self.concurrency = concurrency
         self.seen_pairs: set[tuple[int, int]] = set()
         self.members: dict[int, set[int]] = {}  # cadence -> people on it (listed once per cadence)
-        self.missing_cadences: dict[int, str] = {}  # cadence -> why it cannot be used
+        self.prechecks = Prechecks(hook)  # cadences and steps, each checked once
         self._visible_users: set[int] | None = None  # listed once, only if a 404 needs explaining
         self.member_records: dict[int, dict[int, Mapping[str, Any]]] = {}  # cadence -> person -> membership
         self.mirror = mirror
@@ -173,22 +174,15 @@ class SyncRun:
         if unreachable is not None:
             return row.outcome(Outcome.DO_NOT_CONTACT, reason=unreachable)
         row.note = "; ".join(filter(None, (row.note, restriction_note(person)))) or None
-        problem = self._cadence_problem(row.cadence_id)
+        problem = self._cadence_problem(row.cadence_id, row.step_id)
         if problem is not None:
-            return row.outcome(Outcome.FAILED, reason=problem)
+            return row.outcome(Outcome.INVALID, reason=problem)
         if row.person_id in self._members(row.cadence_id):
             return row.outcome(Outcome.ALREADY_ON_CADENCE, reason=row.note)
         return None
 
-    def _cadence_problem(self, cadence_id: int) -> str | None:
-        if cadence_id not in self.missing_cadences and cadence_id not in self.members:
-            try:
-                self.hook.get_cadence(cadence_id)
-            except SalesloftNotFoundError as error:
-                self.missing_cadences[cadence_id] = (
-                    f"cadence {cadence_id} not found or not visible: {error.message}"
-                )
-        return self.missing_cadences.get(cadence_id)
+    def _cadence_problem(self, cadence_id: int, step_id: int | None = None) -> str | None:
+        return self.prechecks.row_problem(cadence_id, step_id)
 
     def _members(self, cadence_id: int) -> set[int]:
         if cadence_id not in self.members:
@@ -212,7 +206,7 @@ class SyncRun:
                 self._would_create(rows)
             self.to_create.clear()
             return
-        upserter = PeopleUpserter(self.hook, "email_address")
+        upserter = PeopleUpserter(self.hook, "email_address", prechecks=self.prechecks)
         people = [
             (email, {**(rows[0].fields or {}), "email_address": rows[0].email})
             for email, rows in self.to_create.items()
@@ -239,7 +233,10 @@ class SyncRun:
         if result.person is None:
             for row in rows:
                 self.report.record(
-                    row.outcome(Outcome.FAILED, reason=f"could not create the person: {result.error}")
+                    row.outcome(
+                        Outcome.INVALID if result.invalid else Outcome.FAILED,
+                        reason=f"could not create the person: {result.error}",
+                    )
                 )
             return []
         to_add = []
@@ -260,10 +257,10 @@ class SyncRun:
                 self.report.record(row.outcome(Outcome.DUPLICATES))
                 continue
             cadences.add(row.cadence_id)
-            problem = self._cadence_problem(row.cadence_id)
+            problem = self._cadence_problem(row.cadence_id, row.step_id)
             unreachable = unreachable_reason({"id": "to be created", **(row.fields or {})})
             if problem is not None:
-                self.report.record(row.outcome(Outcome.FAILED, reason=problem))
+                self.report.record(row.outcome(Outcome.INVALID, reason=problem))
             elif unreachable is not None:
                 self.report.record(
                     row.outcome(Outcome.DO_NOT_CONTACT, reason=f"would be created; {unreachable}")

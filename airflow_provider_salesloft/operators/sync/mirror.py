@@ -1,7 +1,7 @@
 """Mirror mode: who comes off a cadence, and the guards that keep an empty or broken input from wiping one.
 
 For each cadence the input names (at least one row resolved to a person for it), the members not in the
-input are candidates for removal, optionally only those added for one user. If any cadence would lose more
+input are candidates for removal, optionally only those on it for one user. If any cadence would lose more
 than ``max_removals`` (a number, or a share of its current members), nothing is removed anywhere.
 """
 
@@ -22,12 +22,13 @@ class MirrorOptions:
     :param allow_empty_input: also mirror the operator's default cadence when no row names it (an empty
         query then takes everyone off it, within ``max_removals``).
     :param max_removals: most removals per cadence: an int, or a float in ``[0, 1]`` (share of its members).
-    :param remove_only_added_by: only memberships of this user are candidates (reps' own adds stay).
+    :param remove_only_for_user: only memberships whose ``user`` (the user the person is on the cadence
+        for) is this user are candidates; Salesloft records no "added by".
     """
 
     allow_empty_input: bool = False
     max_removals: int | float = 0.1
-    remove_only_added_by: int | None = None
+    remove_only_for_user: int | None = None
 
     def limit(self, members: int) -> int:
         """The most removals allowed from a cadence with ``members`` current members."""
@@ -37,10 +38,10 @@ class MirrorOptions:
 
     def candidate(self, membership: Membership) -> bool:
         """Whether a membership not in the input may be removed."""
-        if self.remove_only_added_by is None:
+        if self.remove_only_for_user is None:
             return True
         user = membership.get("user")
-        return isinstance(user, Mapping) and user.get("id") == self.remove_only_added_by
+        return isinstance(user, Mapping) and user.get("id") == self.remove_only_for_user
 
 
 def plan_removals(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from functools import partial
 from typing import IO, TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, ObjectStoragePath
@@ -18,11 +19,12 @@ from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError,
 from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
 from airflow_provider_salesloft.operators.input_rows import check_rows_or_sql, input_rows
 from airflow_provider_salesloft.operators.person_upserts import bulk_job_name
+from airflow_provider_salesloft.operators.prechecks import before_first
 from airflow_provider_salesloft.operators.sync.engine import CreateOptions, SyncRun, chunks
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.report import SyncReport
 from airflow_provider_salesloft.outcomes import RunOutcomes
-from airflow_provider_salesloft.person_fields import check_field_map
+from airflow_provider_salesloft.person_fields import check_field_map, do_not_contact_warning
 from airflow_provider_salesloft.results_table import ResultsWriter, check_results_table, raise_if_unwritten
 from airflow_provider_salesloft.validation import (
     check_choice,
@@ -30,6 +32,7 @@ from airflow_provider_salesloft.validation import (
     check_rate_limit_share,
     check_seconds,
     coerce_optional_id,
+    deprecated_alias,
 )
 
 if TYPE_CHECKING:
@@ -93,7 +96,10 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         touched.
     :param max_removals: most removals per cadence, an int or a share (float) of its current members
         (default 0.1): a plan that would remove more fails the task before removing anything.
-    :param remove_only_added_by: only memberships of this user are removed (people reps added stay).
+    :param remove_only_for_user: only memberships whose ``user`` is this user id are removed: the user
+        the person is on the cadence *for* (the add's ``user_id``). Salesloft does not record who added a
+        person, so add the sync's people for one user and pass it here to leave everyone else's alone.
+    :param remove_only_added_by: deprecated name of ``remove_only_for_user`` (it never checked who added).
     :param on_duplicate_email: for a row whose email several people share: ``"skip"`` (outcome
         ``ambiguous_email``) or ``"most_recently_updated"`` (that one is added, unless one of them is on
         the cadence already; counted in the summary's ``duplicate_emails_resolved``).
@@ -143,6 +149,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         mode: str = "add",
         allow_empty_input: bool = False,
         max_removals: int | float = 0.1,
+        remove_only_for_user: Any = None,
         remove_only_added_by: Any = None,
         create_missing_people: bool = False,
         field_map: Mapping[str, str] | None = None,
@@ -180,7 +187,14 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         self.mode = mode
         self.allow_empty_input = allow_empty_input
         self.max_removals = max_removals
-        self.remove_only_added_by = remove_only_added_by
+        self.remove_only_for_user = deprecated_alias(
+            "remove_only_for_user",
+            remove_only_for_user,
+            "remove_only_added_by",
+            remove_only_added_by,
+            " (the same user id: it is matched with the membership's user, the user the person is on the "
+            "cadence for; Salesloft records no 'added by')",
+        )
         self.create_missing_people = create_missing_people
         self.field_map = check_field_map(field_map)
         if bulk_threshold is not None:
@@ -203,6 +217,8 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             "user_id": coerce_optional_id("user_id", self.user_id),
             "step_id": coerce_optional_id("step_id", self.step_id),
         }
+        if self.create_missing_people and (warning := do_not_contact_warning(self.field_map)):
+            self.log.warning("%s", warning)
         rows, total = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
         results = self._results_writer(context)
         self.outcomes = RunOutcomes()
@@ -225,7 +241,8 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
                 self._mirror_options(),
                 self._create_options(context),
             )
-            run.run(chunks(rows, self.chunk_size))
+            check = partial(run.prechecks.require_cadence, defaults["cadence_id"])
+            run.run(before_first(chunks(rows, self.chunk_size), check))  # the input is read, then checked
         report.maybe_log_progress(self.hook.pacer.stats.requests, force=True)
         written = results.close() if results else None
         summary = report.summary(
@@ -283,7 +300,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         return MirrorOptions(
             allow_empty_input=self.allow_empty_input,
             max_removals=self.max_removals,
-            remove_only_added_by=coerce_optional_id("remove_only_added_by", self.remove_only_added_by),
+            remove_only_for_user=coerce_optional_id("remove_only_for_user", self.remove_only_for_user),
         )
 
     def _report_stream(self) -> AbstractContextManager[IO[str] | None]:

@@ -125,3 +125,15 @@ def test_a_lost_answer_never_creates_twice(
     for n in range(6):
         assert len(people_with(salesloft_simulator, f"lost{n}@example.com")) == 1
         assert len(people_with(salesloft_simulator, f"bulk{n}@example.com")) == 1
+
+
+def test_an_upsert_never_sends_id_with_another_key(
+    salesloft_simulator: SalesloftSimulator, make_hook: MakeHook
+) -> None:
+    """ "When id and another upsert_key are provided, the request will fail if the upsert record id and id
+    parameter don't match": a stale id column is left out, the email decides."""
+    hook = make_hook(salesloft_simulator)
+    answer = hook.upsert_person({"email_address": "person2@example.com", "id": 1001, "title": "VP"})
+
+    assert answer["upsert_type"] == "update" and answer["person"]["id"] == 1002
+    assert salesloft_simulator.state.people[1001].get("title") is None

@@ -76,15 +76,15 @@ def test_every_row_gets_one_outcome_and_the_plan_reads_once() -> None:
         {"person_id": 1},  # already on cadence 10
         {"email": "nobody@x.co"},  # person not found
         {"person_id": 2},  # duplicate of the first row
-        {"person_id": 3, "cadence_id": 99},  # cadence 99 does not exist: failed
+        {"person_id": 3, "cadence_id": 99},  # cadence 99 does not exist: invalid (pre-check)
         {"person_id": "x"},  # invalid
         {"email": "p4@x.co"},  # added
     ]
     report, hook = sync(rows)
 
-    assert dict(report.counts) == dict(zip(OUTCOMES, (2, 1, 1, 1, 1, 1, 0, 0), strict=True))
+    assert dict(report.counts) == dict(zip(OUTCOMES, (2, 1, 1, 1, 2, 0, 0, 0), strict=True))
     assert report.rows == len(rows)
-    assert [f["outcome"] for f in report.failures] == ["invalid", "failed"]
+    assert [f["outcome"] for f in report.failures] == ["invalid", "invalid"]
     assert "cadence 99 not found or not visible" in report.failures[1]["reason"]
     assert hook.calls["ensure_cadence_membership"] == 2
     assert hook.calls["iter_cadence_memberships"] == 1  # cadence 10 listed once for all chunks

@@ -33,7 +33,7 @@ def test_max_removals_as_a_share_or_a_number(max_removals: float, refused: bool)
 def test_only_memberships_of_one_user() -> None:
     records = {**members(range(1, 6), user=1), **members(range(6, 11), user=2)}
     removals, _ = plan_removals(
-        MirrorOptions(max_removals=1.0, remove_only_added_by=2), {11: set()}, {11: records}
+        MirrorOptions(max_removals=1.0, remove_only_for_user=2), {11: set()}, {11: records}
     )
     assert [person for _, person, _ in removals] == [6, 7, 8, 9, 10]
 
