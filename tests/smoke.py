@@ -3,8 +3,8 @@ get the whole suite (see ``SMOKE_LINES`` in the Makefile and ``.ci/run``).
 
 One test per promise a user of that line relies on, listed here in one place (the test files stay as their
 owners wrote them). The connection form's WTForms path is left out: Airflow 3.0/3.1 ship without WTForms and
-read no provider-info form, so there the form keeps Airflow's standard fields (docs/index.md says so). A listed test that no longer exists fails the collection, so a rename cannot quietly
-shrink the smoke suite.
+read no provider-info form, so there the form keeps Airflow's standard fields (docs/index.md says so). A
+listed test that no longer exists fails the collection, so a rename cannot quietly shrink the smoke suite.
 """
 
 from __future__ import annotations
