@@ -28,6 +28,30 @@ SMOKE_TESTS = {
     ),
 }
 
+#: Airflow minor line -> smoke test -> the Airflow bug it meets there. Marked ``xfail(strict=True)`` on that
+#: line only: it is reported, never counted as passed, and an Airflow release that fixes the bug fails the
+#: run until the entry is removed.
+AIRFLOW_BUGS = {
+    "3.0": {
+        "tests/e2e/test_links.py::test_link_uses_app_url_from_connection": (
+            "the test DAG pushes None ids through XCom, and Airflow 3.0's execution API refuses a None XCom "
+            "(apache/airflow#55062, fixed in 3.1); the single add with ids from XComs is shown by "
+            "test_optional_ids_reach_salesloft"
+        ),
+        "tests/e2e/test_oauth.py::test_rotating_refresh_token_survives_expiry_twice_in_a_row": (
+            "Airflow 3.0's dag.test() runs tasks with an in-process supervisor that logs every request at "
+            "debug, a MaskSecret request's value included, so the test's log scan finds the refresh token; "
+            "a deployment's supervisor omits message bodies (fixed in 3.1)"
+        ),
+    },
+}
+
+
+def _airflow_minor() -> str:
+    from importlib.metadata import version
+
+    return ".".join(version("apache-airflow").split(".")[:2])
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Declare the marker."""
@@ -37,11 +61,14 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the listed tests; when the whole test directory is collected, each must exist."""
     found: set[str] = set()
+    bugs = AIRFLOW_BUGS.get(_airflow_minor(), {})
     for item in items:
         node = item.nodeid.split("[", 1)[0]
         if node in SMOKE_TESTS:
             item.add_marker(pytest.mark.smoke)
             found.add(node)
+        if node in bugs:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=f"Airflow bug: {bugs[node]}"))
     if config.getoption("markexpr", "") == "smoke":
         missing = sorted(set(SMOKE_TESTS) - found)
         if missing:
