@@ -3,7 +3,8 @@
 #   make demo                     run the example DAG end to end against the simulator
 #   make test                     lint + the whole suite on the newest Airflow 3 line
 #   make test AIRFLOW_VERSION=2.11.2   the same on another supported line
-#   make test-all                 the whole suite on every supported line (what CI runs)
+#   make test-smoke AIRFLOW_VERSION=3.1.8   the smoke suite on one line
+#   make test-all                 the whole suite on 2.11 and the newest 3.x, the smoke suite on the other 3.x
 #   make test-deploy              a real deployment: PostgreSQL, scheduler, api-server, parallel tasks
 #   make test-deploy-celery       the same with the CeleryExecutor: two workers, a Redis broker
 #   make dist-check               build wheel and sdist; install the wheel into a clean venv; Airflow finds it
@@ -11,9 +12,15 @@
 #   make docs                     the docs site (MkDocs, warnings as errors) into site/
 #   make lint                     ruff + mypy
 
-# Supported Airflow lines, each pinned to the version we test: the one place to change them.
+# Supported Airflow lines, each pinned to the latest patch we test: the one place to change them.
+# AIRFLOW_LINES get the whole suite; SMOKE_LINES (the other Airflow 3 minor lines) the smoke suite
+# (tests/smoke.py). Pins a line needs beyond Airflow's own requirements: constraints/airflow-<minor>.txt.
 AIRFLOW_LINES := 2.11.2 3.3.2
+SMOKE_LINES := 3.0.6 3.1.8 3.2.2
 AIRFLOW_VERSION ?= $(lastword $(AIRFLOW_LINES))
+AIRFLOW_MINOR := $(word 1,$(subst ., ,$(AIRFLOW_VERSION))).$(word 2,$(subst ., ,$(AIRFLOW_VERSION)))
+PINS := $(wildcard constraints/airflow-$(AIRFLOW_MINOR).txt)
+PIN_ARGS := $(if $(PINS),--constraint $(PINS))
 UV_VERSION := 0.13.9
 
 PYTHON ?= python3
@@ -24,16 +31,16 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-all test-deploy test-deploy-celery dist-check lint demo bench docs clean
+.PHONY: venv test test-smoke test-all test-deploy test-deploy-celery dist-check lint demo bench docs clean
 DEPLOY_STAMP := $(VENV)/.deploy-installed
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(STAMP): pyproject.toml | $(UV)
+$(STAMP): pyproject.toml $(PINS) | $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
-	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet "apache-airflow==$(AIRFLOW_VERSION)" -e ".[test]"
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet $(PIN_ARGS) "apache-airflow==$(AIRFLOW_VERSION)" -e ".[test]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -51,19 +58,19 @@ test: lint
 $(DEPLOY_STAMP): $(STAMP)
 	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
-	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet "apache-airflow[postgres]==$(AIRFLOW_VERSION)" -e ".[test]"
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet $(PIN_ARGS) "apache-airflow[postgres]==$(AIRFLOW_VERSION)" -e ".[test]"
 	touch $(DEPLOY_STAMP)
 
 test-deploy: $(DEPLOY_STAMP)
 	SALESLOFT_TEST_DEPLOY=1 $(PY) -m pytest tests/deploy -p no:randomly -s $(PYTEST_ARGS)
 
 # The same deployment with the CeleryExecutor: two workers and a Redis broker (system packages, installed with
-# apt-get when missing), on loopback. Not in .ci/run (it adds minutes); run it when executor behaviour matters.
+# apt-get when missing), on loopback.
 CELERY_STAMP := $(VENV)/.celery-installed
 $(CELERY_STAMP): $(DEPLOY_STAMP)
 	@command -v redis-server >/dev/null 2>&1 || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null)
-	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet "apache-airflow[postgres,celery]==$(AIRFLOW_VERSION)" -e ".[test]"
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet $(PIN_ARGS) "apache-airflow[postgres,celery]==$(AIRFLOW_VERSION)" -e ".[test]"
 	touch $(CELERY_STAMP)
 
 test-deploy-celery: $(CELERY_STAMP)
@@ -75,7 +82,7 @@ dist-check: | $(UV)
 	rm -rf dist .venv-dist-check
 	$(UV) build --quiet --out-dir dist
 	$(UV) venv --quiet --python $(PYTHON) .venv-dist-check
-	VIRTUAL_ENV=.venv-dist-check $(UV) pip install --quiet "apache-airflow==$(AIRFLOW_VERSION)" dist/*.whl
+	VIRTUAL_ENV=.venv-dist-check $(UV) pip install --quiet $(PIN_ARGS) "apache-airflow==$(AIRFLOW_VERSION)" dist/*.whl
 	cd /tmp && AIRFLOW_HOME=$$(mktemp -d) $(CURDIR)/.venv-dist-check/bin/python -c "\
 	import importlib.metadata as m, importlib.resources as r; \
 	assert m.version('airflow-provider-salesloft') == __import__('airflow_provider_salesloft').__version__; \
@@ -87,8 +94,14 @@ dist-check: | $(UV)
 	print('dist-check: wheel and sdist built; installed wheel found by Airflow')"
 	rm -rf .venv-dist-check
 
+# The smoke suite (tests/smoke.py: an add, a sync, OAuth rotation, the upsert deferred, the form, the link).
+test-smoke: $(STAMP)
+	@echo "== Airflow $$($(PY) -c 'import airflow; print(airflow.__version__)') (smoke)"
+	$(PY) -m pytest -m smoke $(PYTEST_ARGS)
+
 test-all:
 	@set -e; for version in $(AIRFLOW_LINES); do $(MAKE) --no-print-directory test AIRFLOW_VERSION=$$version; done
+	@set -e; for version in $(SMOKE_LINES); do $(MAKE) --no-print-directory test-smoke AIRFLOW_VERSION=$$version; done
 
 demo: $(STAMP)
 	VENV=$(VENV) bash scripts/demo.sh

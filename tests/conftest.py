@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 import support  # sets up AIRFLOW_HOME before anything imports Airflow
 
-pytest_plugins = ["airflow_provider_salesloft.testing.pytest_plugin", "contract.plugin"]
+pytest_plugins = [
+    "airflow_provider_salesloft.testing.pytest_plugin",
+    "contract.plugin",
+    "own_warnings",
+    "smoke",
+]
 #: The real-deployment tests (PostgreSQL, scheduler, ...) run only from ``make test-deploy``.
 collect_ignore = [] if os.environ.get("SALESLOFT_TEST_DEPLOY") else ["deploy"]
 

@@ -56,7 +56,7 @@ def deployment(sim: SalesloftSimulator) -> Iterator[Deployment]:
         tempfile.TemporaryDirectory(prefix="salesloft-deploy-") as home,
         Deployment(Path(home), sorted((HERE / "dags").glob("*.py")), env, executor=EXECUTOR) as running,
     ):
-        running.wait_for_dags(["deploy_syncs", "deploy_oauth_mapped", "deploy_upsert"])
+        running.wait_for_dags(["deploy_syncs", "deploy_oauth_mapped", "deploy_upsert", "deploy_upsert_oauth"])
         running.new_listeners = Deployment.listeners() - before  # type: ignore[attr-defined]
         yield running
 
@@ -193,6 +193,14 @@ def test_a_deferred_upsert_frees_its_worker_slot_while_the_job_runs(
     assert (summary["created"], summary["waited_in"], summary["method"]) == (300, "triggerer", "bulk")
     emails = [str(p["email_address"]) for p in sim.state.people.values()]
     assert all(emails.count(f"deferred{n}@example.com") == 1 for n in range(300))
+
+
+def test_a_deferred_upsert_with_oauth_refreshes_tokens_in_the_triggerer(
+    deployment: Deployment, sim: SalesloftSimulator
+) -> None:
+    from trigger_oauth_check import check_deferred_oauth_upsert
+
+    check_deferred_oauth_upsert(deployment, sim)
 
 
 def test_the_tasks_ran_on_the_chosen_executor(deployment: Deployment) -> None:
