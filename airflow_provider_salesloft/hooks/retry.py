@@ -143,6 +143,7 @@ class RetryPolicy:
         describe: str,
         log: logging.Logger | Any,
         rate_limit_wait: Callable[[], float] | None = None,
+        pause: Callable[[float], None] | None = None,
     ) -> T:
         """Run ``attempt_fn(attempt_number)`` until it returns, retrying as this policy says.
 
@@ -153,6 +154,8 @@ class RetryPolicy:
         :param describe: what is attempted, for log lines (must hold no secret).
         :param log: where retries are logged.
         :param rate_limit_wait: see :meth:`wait_seconds`.
+        :param pause: waits between attempts in place of ``time.sleep`` (the pacer's, which a stopping task
+            ends at once); a policy given another ``sleep`` (tests) keeps it.
         """
         planned: dict[int, float] = {}
         errors: dict[int, BaseException] = {}
@@ -210,7 +213,7 @@ class RetryPolicy:
             stop=_stop,
             wait=_planned_wait,
             before_sleep=_before_sleep,
-            sleep=self.sleep,
+            sleep=pause if pause is not None and self.sleep is time.sleep else self.sleep,
             reraise=True,
         )
         previous = outer_deadline

@@ -146,6 +146,7 @@ class SalesloftTransport:
             describe=f"{method} {path}",
             log=self.log,
             rate_limit_wait=self.pacer.wait_after_rate_limit,
+            pause=self.pacer.pause,
         )
 
     def _send(

@@ -47,7 +47,22 @@ class SalesloftBaseOperator(BaseOperator):
         so that DAG files importing the operators stay light to parse)."""
         from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 
-        return SalesloftHook(salesloft_conn_id=self.salesloft_conn_id, **self.hook_kwargs())
+        hook = SalesloftHook(salesloft_conn_id=self.salesloft_conn_id, **self.hook_kwargs())
+        if self.stopping is not None:
+            hook.pacer.stop(self.stopping)
+        return hook
+
+    #: Why Airflow is stopping the task (set by :meth:`on_kill`), or None.
+    stopping: str | None = None
+
+    def on_kill(self) -> None:
+        """Airflow is stopping the task (SIGTERM, the task marked failed, ``execution_timeout``): from now on
+        no request goes out and no retry or poll wait is sat out; requests on the wire finish within their
+        ``timeout``. The operator's ``execute`` then records what was done and what was not, and ends."""
+        self.stopping = "Airflow stopped the task"
+        self.log.warning("Salesloft: %s; sending no more requests", self.stopping)
+        if "hook" in self.__dict__:  # the cached hook exists: stop its pacer
+            self.hook.pacer.stop(self.stopping)
 
     def publish_cadence_url(self, context: Context, cadence_id: int) -> None:
         """Show ``cadence_id`` behind the task's "Salesloft cadence" link."""

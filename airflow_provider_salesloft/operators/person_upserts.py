@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_salesloft.exceptions import error_summary
+from airflow_provider_salesloft.hooks.stopping import SalesloftStopped
 from airflow_provider_salesloft.person_fields import MAX_RECORDS_PER_UPLOAD, normalize_email
 from airflow_provider_salesloft.validation import coerce_optional_id
 
@@ -99,12 +100,24 @@ class PeopleUpserter:
     def one_by_one(
         self, pool: ThreadPoolExecutor, people: Iterable[tuple[str, Mapping[str, Any]]]
     ) -> Iterator[UpsertResult]:
-        """Upsert ``(key, fields)`` pairs concurrently on ``pool``; yield each result in input order."""
-        return pool.map(lambda pair: self._upsert(*pair), people)
+        """Upsert ``(key, fields)`` pairs concurrently on ``pool``; yield each result in input order (none
+        for a person not sent because the task is stopping)."""
+        for future in self.submit(pool, people):
+            if not isinstance(future.exception(), SalesloftStopped):
+                yield future.result()
+
+    def submit(
+        self, pool: ThreadPoolExecutor, people: Iterable[tuple[str, Mapping[str, Any]]]
+    ) -> list[Future[UpsertResult]]:
+        """Start upserting every ``(key, fields)`` pair on ``pool``; the future of a person not sent because
+        the task is stopping raises :class:`~airflow_provider_salesloft.hooks.stopping.SalesloftStopped`."""
+        return [pool.submit(self._upsert, key, fields) for key, fields in people]
 
     def _upsert(self, key: str, fields: Mapping[str, Any]) -> UpsertResult:
         try:
             answer = self.hook.upsert_person(fields, upsert_key=self.upsert_key)
+        except SalesloftStopped:
+            raise
         except Exception as error:  # every person is accounted for, whatever went wrong
             return UpsertResult(key, None, None, error_summary(error))
         return UpsertResult(key, answer["person"], str(answer.get("upsert_type") or "update"))

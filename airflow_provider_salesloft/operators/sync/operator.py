@@ -208,18 +208,13 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
                 self._mirror_options(),
                 self._create_options(context),
             )
-            run.run(chunks(rows, self.chunk_size))
+            try:
+                run.run(chunks(rows, self.chunk_size))
+            except BaseException as error:  # stopped, timed out or failed: say what was done, then end
+                self._push_partial(context, report, run, total, error)
+                raise
         report.maybe_log_progress(self.hook.pacer.stats.requests, force=True)
-        summary = report.summary(
-            dry_run=self.is_dry_run,
-            api_calls=self.hook.pacer.stats.requests,
-            rate_limited=self.hook.pacer.stats.rate_limited,
-            elapsed_s=round(report.elapsed(), 3),
-            duplicate_emails_resolved=run.duplicate_emails_resolved,
-            mode=self.mode,
-            **({"bulk_job_id": run.bulk_job_id} if run.bulk_job_id is not None else {}),
-            **(report.removal_summary() if self.mode == "mirror" else {}),
-        )
+        summary = self._summary(report, run)
         if defaults["cadence_id"] is not None:
             self.publish_cadence_url(context, defaults["cadence_id"])
         if run.mirror_refused is not None:
@@ -235,6 +230,43 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
                 f"first failures: {json.dumps(summary['failures'][:5])}"
             )
         return summary
+
+    def _summary(self, report: SyncReport, run: SyncRun, **extra: Any) -> dict[str, Any]:
+        return report.summary(
+            dry_run=self.is_dry_run,
+            api_calls=self.hook.pacer.stats.requests,
+            rate_limited=self.hook.pacer.stats.rate_limited,
+            elapsed_s=round(report.elapsed(), 3),
+            duplicate_emails_resolved=run.duplicate_emails_resolved,
+            mode=self.mode,
+            **({"bulk_job_id": run.bulk_job_id} if run.bulk_job_id is not None else {}),
+            **(report.removal_summary() if self.mode == "mirror" else {}),
+            **extra,
+        )
+
+    def _push_partial(
+        self, context: Context, report: SyncReport, run: SyncRun, total: int | None, error: BaseException
+    ) -> None:
+        """Log and push the summary of an interrupted sync: what was done (every row with an outcome, every
+        add in flight included) and what was not (``rows_not_done``; None when the input's size is unknown).
+        """
+        if "pacer" not in vars(self.hook):  # no request was made (e.g. the query failed): nothing to say
+            return
+        summary = self._summary(
+            report,
+            run,
+            stopped=self.hook.pacer.stopped or f"interrupted by {type(error).__name__}",
+            rows_not_done=None if total is None else total - report.rows,
+        )
+        self.log.warning(
+            "Salesloft sync stopped (%s); partial summary: %s",
+            summary["stopped"],
+            json.dumps({key: value for key, value in summary.items() if key not in ("failures", "samples")}),
+        )
+        try:
+            context["ti"].xcom_push(key="return_value", value=summary)
+        except Exception as push_error:  # the log line above still says it
+            self.log.warning("Could not push the partial summary: %s", push_error)
 
     def _create_options(self, context: Context) -> CreateOptions | None:
         if not self.create_missing_people:
