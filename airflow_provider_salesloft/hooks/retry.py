@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import tenacity
 
@@ -40,9 +40,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftServerError,
     SalesloftTransportError,
 )
-
-if TYPE_CHECKING:
-    from airflow_provider_salesloft.hooks.settings import ConnectionExtras
+from airflow_provider_salesloft.hooks.extras import ConnectionExtras
 
 T = TypeVar("T")
 #: The deadline of the call running in this thread, shared by calls made inside it.
@@ -94,8 +92,6 @@ class RetryPolicy:
     @classmethod
     def from_extras(cls, extras: Mapping[str, Any] | ConnectionExtras) -> RetryPolicy:
         """Build the policy from connection extras, falling back to the defaults above."""
-        from airflow_provider_salesloft.hooks.settings import ConnectionExtras
-
         reader = extras if isinstance(extras, ConnectionExtras) else ConnectionExtras(extras)
         defaults = cls()
         return cls(
