@@ -306,15 +306,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
                 rows_not_done=None if total is None else total - done,
                 **extra,
             )
-            self.log.warning(
-                "Salesloft upsert stopped (%s); partial summary: %s",
-                summary["stopped"],
-                json.dumps({k: v for k, v in summary.items() if k not in ("person_ids", "samples")}),
-            )
-            try:
-                context["ti"].xcom_push(key="return_value", value=summary)
-            except Exception as push_error:  # the log line above still says it
-                self.log.warning("Could not push the partial summary: %s", push_error)
+            self.push_partial_summary(context, "upsert", summary)
             raise
 
     def _read_results(

@@ -258,15 +258,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             stopped=self.hook.pacer.stopped or f"interrupted by {type(error).__name__}",
             rows_not_done=None if total is None else total - report.rows,
         )
-        self.log.warning(
-            "Salesloft sync stopped (%s); partial summary: %s",
-            summary["stopped"],
-            json.dumps({key: value for key, value in summary.items() if key not in ("failures", "samples")}),
-        )
-        try:
-            context["ti"].xcom_push(key="return_value", value=summary)
-        except Exception as push_error:  # the log line above still says it
-            self.log.warning("Could not push the partial summary: %s", push_error)
+        self.push_partial_summary(context, "sync", summary)
 
     def _create_options(self, context: Context) -> CreateOptions | None:
         if not self.create_missing_people:
