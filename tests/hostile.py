@@ -45,6 +45,7 @@ class HostileServer:
     def __init__(self, script: Callable[[Seen], Reply]) -> None:
         self.script = script
         self.seen: list[Seen] = []
+        self.dripped = 0  # body bytes sent one at a time (a client that gives up stops them)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -83,6 +84,7 @@ class HostileServer:
                     for byte in payload:
                         self.wfile.write(bytes([byte]))
                         self.wfile.flush()
+                        server.dripped += 1
                         time.sleep(reply.drip_s)
                 else:
                     self.wfile.write(payload)

@@ -6,19 +6,18 @@ from __future__ import annotations
 import email.utils
 import json
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_salesloft.exceptions import SalesloftAPIError, api_error_class
+from airflow_provider_salesloft.hooks.redaction import redact as without_secrets
 
 #: Longest text kept from an answer for an error message, a log line or a report.
 MAX_ANSWER_TEXT = 300
 #: Largest answer body read (Salesloft's pages of 100 records are far smaller).
 MAX_BODY_BYTES = 32 * 1024 * 1024
-_BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
 
 
 @dataclass(frozen=True)
@@ -40,11 +39,9 @@ class Answer:
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` without any of ``secrets`` nor any bearer token, capped at :data:`MAX_ANSWER_TEXT`."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    text = _BEARER.sub(r"\1***", text)
+    """``text`` without any of ``secrets`` in any form nor any bearer token
+    (:func:`~airflow_provider_salesloft.hooks.redaction.redact`), capped at :data:`MAX_ANSWER_TEXT`."""
+    text = without_secrets(text, secrets)
     return text if len(text) <= MAX_ANSWER_TEXT else text[: MAX_ANSWER_TEXT - 1] + "…"
 
 

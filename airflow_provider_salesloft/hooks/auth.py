@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import requests
-from airflow.providers.common.compat.sdk import mask_secret
 
 from airflow_provider_salesloft.exceptions import (
     SalesloftConfigError,
@@ -31,6 +30,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftTransportError,
 )
 from airflow_provider_salesloft.hooks.answers import redact, retry_after_seconds
+from airflow_provider_salesloft.hooks.redaction import mask_every_form
 from airflow_provider_salesloft.hooks.retry import RetryPolicy
 from airflow_provider_salesloft.hooks.token_store import (
     DEFAULT_LIFETIME_S,
@@ -91,6 +91,7 @@ class ApiKeyTokenSource:
                 "non-ASCII letter); copy the key again"
             )
         self._api_key = api_key
+        mask_every_form(api_key)
 
     def token(self) -> str:
         """Return the API key."""
@@ -145,6 +146,8 @@ class OAuthTokenSource:
         self._current: StoredToken | None = None
         self._refused: set[str] = set()  # access tokens Salesloft answered 401 to
         self._seen: set[str] = {secret for secret in (client_secret, refresh_token) if secret}
+        for secret in self._seen:
+            mask_every_form(secret)
         self._unsaved: StoredToken | None = None  # rotated tokens the store refused to keep (yet)
         self._last_save_try = 0.0
 
@@ -307,7 +310,7 @@ class OAuthTokenSource:
         refresh_token = new_refresh if isinstance(new_refresh, str) and new_refresh else used_refresh_token
         for secret in (access_token, refresh_token):
             if secret:
-                mask_secret(secret)
+                mask_every_form(secret)
                 self._seen.add(secret)
         log.info(
             "Got a new Salesloft access token%s",

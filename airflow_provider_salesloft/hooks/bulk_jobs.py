@@ -205,7 +205,7 @@ class BulkJobActions(HookActions):
                 job.get("total"),
                 delay,
             )
-            time.sleep(delay)
+            self.transport.pacer.pause(delay)  # a stopping task ends the wait at once
 
 
 #: The first look at a started job comes this soon (a small job is often done by then).

@@ -48,6 +48,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from airflow_provider_salesloft.hooks.stopping import stopped_error
 from airflow_provider_salesloft.hooks.team_window import TeamWindow, TeamWindowStore
 from airflow_provider_salesloft.validation import check_rate_limit_share
 
@@ -119,6 +120,7 @@ class RateLimitPacer:
         self._sends: deque[tuple[float, int]] = deque(maxlen=256)  # (let out at, cost) of our requests
         self._looks: deque[tuple[float, int]] = deque(maxlen=SPEND_SPAN_ANSWERS + 1)  # (sent at, remaining)
         self.stats = PacerStats()
+        self.stopped: str | None = None  # why the task is stopping (see :meth:`stop`)
 
     # -- window phase (call with the lock held) ----------------------------------------------------------
     def _shift(self, moment: float, near: float) -> float:
@@ -199,11 +201,27 @@ class RateLimitPacer:
         return base + math.ceil(self._foreign * FOREIGN_CAUTION)  # what other clients may have in flight
 
     # -- public API ------------------------------------------------------------------------------------
+    def stop(self, reason: str) -> None:
+        """Let no request out from now on: waiting and later callers of :meth:`acquire` and :meth:`pause`
+        raise :class:`~airflow_provider_salesloft.hooks.stopping.SalesloftStopped`."""
+        with self._cond:
+            self.stopped = self.stopped or reason
+            self._cond.notify_all()
+
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` (a retry's or a poll's wait), ending at once with an error when stopped."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.stopped is not None, timeout=max(seconds, 0.0))
+            if self.stopped is not None:
+                raise stopped_error(self.stopped)
+
     def acquire(self, cost: int = 1) -> float:
         """Block until a request of ``cost`` may go out; return the clock time it was let through."""
         while True:
             self._share_with_team()
             with self._cond:
+                if self.stopped is not None:
+                    raise stopped_error(self.stopped)
                 admitted, pause = self._admit(cost)
                 if admitted:
                     return self._clock()

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import tenacity
 
@@ -40,9 +40,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftServerError,
     SalesloftTransportError,
 )
-
-if TYPE_CHECKING:
-    from airflow_provider_salesloft.hooks.settings import ConnectionExtras
+from airflow_provider_salesloft.hooks.extras import ConnectionExtras
 
 T = TypeVar("T")
 #: The deadline of the call running in this thread, shared by calls made inside it.
@@ -94,8 +92,6 @@ class RetryPolicy:
     @classmethod
     def from_extras(cls, extras: Mapping[str, Any] | ConnectionExtras) -> RetryPolicy:
         """Build the policy from connection extras, falling back to the defaults above."""
-        from airflow_provider_salesloft.hooks.settings import ConnectionExtras
-
         reader = extras if isinstance(extras, ConnectionExtras) else ConnectionExtras(extras)
         defaults = cls()
         return cls(
@@ -143,6 +139,7 @@ class RetryPolicy:
         describe: str,
         log: logging.Logger | Any,
         rate_limit_wait: Callable[[], float] | None = None,
+        pause: Callable[[float], None] | None = None,
     ) -> T:
         """Run ``attempt_fn(attempt_number)`` until it returns, retrying as this policy says.
 
@@ -153,6 +150,8 @@ class RetryPolicy:
         :param describe: what is attempted, for log lines (must hold no secret).
         :param log: where retries are logged.
         :param rate_limit_wait: see :meth:`wait_seconds`.
+        :param pause: waits between attempts in place of ``time.sleep`` (the pacer's, which a stopping task
+            ends at once); a policy given another ``sleep`` (tests) keeps it.
         """
         planned: dict[int, float] = {}
         errors: dict[int, BaseException] = {}
@@ -210,7 +209,7 @@ class RetryPolicy:
             stop=_stop,
             wait=_planned_wait,
             before_sleep=_before_sleep,
-            sleep=self.sleep,
+            sleep=pause if pause is not None and self.sleep is time.sleep else self.sleep,
             reraise=True,
         )
         previous = outer_deadline

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_provider_salesloft import connection_form
 from airflow_provider_salesloft.exceptions import SalesloftConfigError
+from airflow_provider_salesloft.hooks.extras import CONN_TYPE, ConnectionExtras
 from airflow_provider_salesloft.hooks.retry import RetryPolicy
+
+__all__ = ["CONN_TYPE", "ConnectionExtras", "ConnectionSettings", "is_loopback", "parse_base_url"]
 
 DEFAULT_BASE_URL = connection_form.DEFAULT_API_URL
 DEFAULT_APP_URL = connection_form.DEFAULT_APP_URL
@@ -18,67 +20,6 @@ DEFAULT_TOKEN_URL = connection_form.DEFAULT_TOKEN_URL
 DEFAULT_TIMEOUT_S = 30.0
 #: Length of Salesloft's rate-limit window ("per minute").
 DEFAULT_RATE_WINDOW_S = 60.0
-CONN_TYPE = "salesloft"
-
-
-class ConnectionExtras:
-    """The one reader of a ``salesloft`` connection's extras.
-
-    An extra may be set as ``name`` (JSON, current connection forms) or ``extra__salesloft__name`` (older
-    forms); an empty value counts as not set. Typed getters refuse a value of the wrong kind with an error
-    naming the extra.
-
-    :param extras: the connection's ``extra_dejson``.
-    """
-
-    def __init__(self, extras: Mapping[str, Any]) -> None:
-        self._extras = extras
-
-    def get(self, name: str, default: Any = None) -> Any:
-        """The extra ``name`` (either spelling), or ``default`` when unset or empty."""
-        for key in (name, f"extra__{CONN_TYPE}__{name}"):
-            value = self._extras.get(key)
-            if value not in (None, ""):
-                return value
-        return default
-
-    def text(self, name: str, default: str | None = None) -> str | None:
-        """The extra as a string."""
-        value = self.get(name)
-        return default if value is None else str(value)
-
-    def number(self, name: str, default: float) -> float:
-        """The extra as a float (a number, or a string of one)."""
-        value = self.get(name, default)
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise SalesloftConfigError(f"connection extra {name} must be a number, got {value!r}") from None
-
-    def integer(self, name: str, default: int) -> int:
-        """The extra as an int."""
-        number = self.number(name, default)
-        if not number.is_integer():
-            raise SalesloftConfigError(f"connection extra {name} must be a whole number, got {number!r}")
-        return int(number)
-
-    def flag(self, name: str, default: bool) -> bool:
-        """The extra as a bool (``true``/``yes``/``on``/``1`` in any case are true)."""
-        value = self.get(name)
-        if value is None:
-            return default
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "yes", "on")
-        return bool(value)
-
-    def mapping(self, name: str) -> dict[str, str]:
-        """The extra as a dict (e.g. ``proxies``)."""
-        value = self.get(name)
-        if value is None:
-            return {}
-        if not isinstance(value, Mapping):
-            raise SalesloftConfigError(f"connection extra {name} must be a JSON object")
-        return {str(key): str(item) for key, item in value.items()}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftTransportError,
     SalesloftUnexpectedAnswerError,
 )
+from airflow_provider_salesloft.hooks.answer_reader import AnswerTooLarge, AnswerTooSlow, read_body
 from airflow_provider_salesloft.hooks.answers import MAX_BODY_BYTES, Answer, error_from_answer, redact
 from airflow_provider_salesloft.hooks.auth import ApiKeyTokenSource, TokenSource
 from airflow_provider_salesloft.hooks.clock import ServerClock
@@ -149,6 +150,7 @@ class SalesloftTransport:
             describe=f"{method} {path}",
             log=self.log,
             rate_limit_wait=self.pacer.wait_after_rate_limit,
+            pause=self.pacer.pause,
         )
 
     def _send(
@@ -218,18 +220,17 @@ class SalesloftTransport:
                 stream=True,
             )
             try:
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_content(64 * 1024):
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if time.monotonic() > deadline or size > MAX_BODY_BYTES:
-                        too_slow = time.monotonic() > deadline
-                        raise SalesloftTransportError(
-                            f"{method} {path}: no complete answer "
-                            + (f"within the {timeout:g} s timeout" if too_slow else f"(over {size} bytes)"),
-                            committed_maybe=True,
-                        )
+                content = read_body(response, deadline, MAX_BODY_BYTES)
+            except (AnswerTooSlow, AnswerTooLarge) as error:
+                raise SalesloftTransportError(
+                    f"{method} {path}: no complete answer "
+                    + (
+                        f"within the {timeout:g} s timeout"
+                        if isinstance(error, AnswerTooSlow)
+                        else f"({error})"
+                    ),
+                    committed_maybe=True,
+                ) from None
             finally:
                 response.close()
         except requests.exceptions.ConnectTimeout as error:
@@ -267,7 +268,7 @@ class SalesloftTransport:
             raise SalesloftTransportError(
                 f"{method} {path}: no complete answer ({error.__class__.__name__})", committed_maybe=True
             ) from None
-        return Answer(response.status_code, response.reason or "", response.headers, b"".join(chunks))
+        return Answer(response.status_code, response.reason or "", response.headers, content)
 
     def _decode(self, answer: Answer, method: str, path: str) -> Any:
         """The JSON body of a success; a typed error for anything else."""

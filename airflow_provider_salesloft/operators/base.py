@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
     from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+
+
+#: Summary keys left out of log lines (lists that may be long; they are in the XCom).
+LONG_SUMMARY_KEYS = ("failures", "samples", "person_ids")
 
 
 class SalesloftBaseOperator(BaseOperator):
@@ -66,7 +71,36 @@ class SalesloftBaseOperator(BaseOperator):
         so that DAG files importing the operators stay light to parse)."""
         from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 
-        return SalesloftHook(salesloft_conn_id=self.salesloft_conn_id, **self.hook_kwargs())
+        hook = SalesloftHook(salesloft_conn_id=self.salesloft_conn_id, **self.hook_kwargs())
+        if self.stopping is not None:
+            hook.pacer.stop(self.stopping)
+        return hook
+
+    def push_partial_summary(self, context: Context, what: str, summary: dict[str, Any]) -> None:
+        """Log and push (XCom ``return_value``) the summary of work that was interrupted: ``summary`` holds
+        ``stopped`` (why) and ``rows_not_done``; ``what`` names the work in the log line."""
+        shown = {
+            key: value for key, value in summary.items() if key not in ("failures", "samples", "person_ids")
+        }
+        self.log.warning(
+            "Salesloft %s stopped (%s); partial summary: %s", what, summary["stopped"], json.dumps(shown)
+        )
+        try:
+            context["ti"].xcom_push(key="return_value", value=summary)
+        except Exception as error:  # the log line above still says it
+            self.log.warning("Could not push the partial summary: %s", error)
+
+    #: Why Airflow is stopping the task (set by :meth:`on_kill`), or None.
+    stopping: str | None = None
+
+    def on_kill(self) -> None:
+        """Airflow is stopping the task (SIGTERM, the task marked failed, ``execution_timeout``): from now on
+        no request goes out and no retry or poll wait is sat out; requests on the wire finish within their
+        ``timeout``. The operator's ``execute`` then records what was done and what was not, and ends."""
+        self.stopping = "Airflow stopped the task"
+        self.log.warning("Salesloft: %s; sending no more requests", self.stopping)
+        if "hook" in self.__dict__:  # the cached hook exists: stop its pacer
+            self.hook.pacer.stop(self.stopping)
 
     def publish_cadence_url(self, context: Context, cadence_id: int) -> None:
         """Show ``cadence_id`` behind the task's "Salesloft cadence" link."""

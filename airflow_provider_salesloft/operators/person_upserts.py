@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_salesloft.crm_ids import DEFAULT_CRM_ID_TYPE, with_crm_id_type
 from airflow_provider_salesloft.exceptions import error_summary
+from airflow_provider_salesloft.hooks.stopping import SalesloftStopped
 from airflow_provider_salesloft.operators.prechecks import Prechecks
 from airflow_provider_salesloft.person_fields import (
     DO_NOT_CONTACT_EFFECT,
@@ -136,8 +137,18 @@ class PeopleUpserter:
     def one_by_one(
         self, pool: ThreadPoolExecutor, people: Iterable[tuple[str, Mapping[str, Any]]]
     ) -> Iterator[UpsertResult]:
-        """Upsert ``(key, fields)`` pairs concurrently on ``pool``; yield each result in input order."""
-        return pool.map(lambda pair: self._upsert(*pair), people)
+        """Upsert ``(key, fields)`` pairs concurrently on ``pool``; yield each result in input order (none
+        for a person not sent because the task is stopping)."""
+        for future in self.submit(pool, people):
+            if not isinstance(future.exception(), SalesloftStopped):
+                yield future.result()
+
+    def submit(
+        self, pool: ThreadPoolExecutor, people: Iterable[tuple[str, Mapping[str, Any]]]
+    ) -> list[Future[UpsertResult]]:
+        """Start upserting every ``(key, fields)`` pair on ``pool``; the future of a person not sent because
+        the task is stopping raises :class:`~airflow_provider_salesloft.hooks.stopping.SalesloftStopped`."""
+        return [pool.submit(self._upsert, key, fields) for key, fields in people]
 
     def _upsert(self, key: str, fields: Mapping[str, Any]) -> UpsertResult:
         prepared, problem = self.prepare(fields)
@@ -145,6 +156,8 @@ class PeopleUpserter:
             return UpsertResult(key, None, None, problem, invalid=True)
         try:
             answer = self.hook.upsert_person(prepared, upsert_key=self.upsert_key)
+        except SalesloftStopped:
+            raise
         except Exception as error:  # every person is accounted for, whatever went wrong
             return UpsertResult(key, None, None, error_summary(error))
         return UpsertResult(

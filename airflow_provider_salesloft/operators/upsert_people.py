@@ -6,12 +6,14 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, conf
 
 from airflow_provider_salesloft.crm_ids import CRM_ID_TYPES, DEFAULT_CRM_ID_TYPE
+from airflow_provider_salesloft.hooks.stopping import SalesloftStopped, check_stop, stop_on_exit
 from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
 from airflow_provider_salesloft.operators.input_rows import check_rows_or_sql, input_rows
 from airflow_provider_salesloft.operators.person_upserts import (
@@ -212,7 +214,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         warning = do_not_contact_warning(self.field_map)
         if warning:
             self.log.warning("%s", warning)
-        rows, _ = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
+        rows, total = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
         self._open_results(context)
         tally = UpsertTally()
         upserter = PeopleUpserter(self.hook, self.upsert_key, self.crm_id_type)
@@ -224,12 +226,14 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
             if use_bulk(len(ahead), self.bulk_threshold):
                 break
         if not use_bulk(len(ahead), self.bulk_threshold):
-            self._one_by_one(upserter, ahead, tally)
+            with self._partial_summary_if_interrupted(context, tally, total):
+                self._one_by_one(upserter, ahead, tally)
             return self._finish(context, tally, method="per_row", elapsed=time.monotonic() - started)
         name = bulk_job_name(self.dag_id, self.task_id, context)
         job_id = upserter.start_job(name, (fields for _, fields in chain(ahead, people)))
         if not self.deferrable:
-            job = self.hook.wait_for_bulk_job(job_id, self.poll_interval_s, self.timeout_s)
+            with self._partial_summary_if_interrupted(context, tally, total, bulk_job_id=job_id):
+                job = self.hook.wait_for_bulk_job(job_id, self.poll_interval_s, self.timeout_s)
             return self._read_results(context, upserter, tally, job_id, job, waited_in="worker")
         from airflow_provider_salesloft.triggers.bulk_job import SalesloftBulkJobTrigger
 
@@ -311,12 +315,46 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     def _one_by_one(
         self, upserter: PeopleUpserter, people: list[tuple[str, dict[str, Any]]], tally: UpsertTally
     ) -> None:
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import Future, ThreadPoolExecutor, wait
 
-        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="salesloft-upsert") as pool:
-            for result in upserter.one_by_one(pool, people):
-                tally.result(result)
-                self._keyed_result(result)
+        pacer = self.hook.pacer
+        futures: list[Future[UpsertResult]] = []
+        try:
+            with (
+                ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="salesloft-upsert") as pool,
+                stop_on_exit(pacer),
+            ):
+                futures = upserter.submit(pool, people)
+                wait(futures)
+        finally:  # interrupted too: every upsert that ran is counted (the pool has waited for them)
+            for future in futures:
+                if (
+                    future.done()
+                    and not future.cancelled()
+                    and not isinstance(future.exception(), SalesloftStopped)
+                ):
+                    tally.result(future.result())
+                    self._keyed_result(future.result())
+        check_stop(pacer)  # people not sent: the task ends as stopped
+
+    @contextmanager
+    def _partial_summary_if_interrupted(
+        self, context: Context, tally: UpsertTally, total: int | None, **extra: Any
+    ) -> Iterator[None]:
+        """When the block is interrupted (stopped, timed out, failed): log and push what was done, and how
+        many rows were not (``rows_not_done``; None when the input's size is unknown), then re-raise."""
+        try:
+            yield
+        except BaseException as error:
+            done = sum(tally.counts.values())
+            summary = tally.summary(
+                api_calls=self.hook.pacer.stats.requests,
+                stopped=self.hook.pacer.stopped or f"interrupted by {type(error).__name__}",
+                rows_not_done=None if total is None else total - done,
+                **extra,
+            )
+            self.push_partial_summary(context, "upsert", summary)
+            raise
 
     def _read_results(
         self,
@@ -396,7 +434,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
             return
         person_id = result.person.get("id") if result.person is not None else None
         if result.error is not None or person_id is None:
-            outcome = "failed"
+            outcome = "invalid" if result.invalid else "failed"
         else:
             outcome = "created" if result.upsert_type == "create" else "updated"
         self._result_line(

@@ -56,7 +56,9 @@ def deployment(sim: SalesloftSimulator) -> Iterator[Deployment]:
         tempfile.TemporaryDirectory(prefix="salesloft-deploy-") as home,
         Deployment(Path(home), sorted((HERE / "dags").glob("*.py")), env, executor=EXECUTOR) as running,
     ):
-        running.wait_for_dags(["deploy_syncs", "deploy_oauth_mapped", "deploy_upsert", "deploy_upsert_oauth"])
+        running.wait_for_dags(
+            ["deploy_syncs", "deploy_oauth_mapped", "deploy_upsert", "deploy_upsert_oauth", "deploy_stop"]
+        )
         running.new_listeners = Deployment.listeners() - before  # type: ignore[attr-defined]
         yield running
 
@@ -213,3 +215,41 @@ def test_the_tasks_ran_on_the_chosen_executor(deployment: Deployment) -> None:
     else:
         assert not [name for name in outputs if name.startswith("celery-worker-")]
         assert "LocalExecutor" in outputs["scheduler"]
+
+
+def test_a_sync_marked_failed_through_the_api_stops_and_says_what_it_did(
+    deployment: Deployment, sim: SalesloftSimulator
+) -> None:
+    rows = [{"person_id": 1501 + n} for n in range(200)]  # 2 % of the limit: minutes of work
+    deployment.trigger("deploy_stop", "stop-1", {"rows": rows})
+    deadline = time.monotonic() + 300
+    while not sim.memberships_on(11) and time.monotonic() < deadline:  # the sync is adding
+        time.sleep(1)
+    assert sim.memberships_on(11), "the sync never started adding"
+    status, answer = deployment.api(
+        "PATCH",
+        "/api/v2/dags/deploy_stop/dagRuns/stop-1/taskInstances/sync",
+        {"new_state": "failed"},
+    )
+    assert status == 200, answer
+    assert deployment.wait_for_run("deploy_stop", "stop-1") == "failed"
+
+    def logged() -> str:
+        logs = deployment.home / "airflow" / "logs"
+        return "".join(
+            path.read_text(errors="replace")
+            for path in logs.rglob("*")
+            if path.is_file() and "deploy_stop" in str(path)
+        )
+
+    while "partial summary" not in logged() and time.monotonic() < deadline:  # the task ended its work
+        time.sleep(1)
+    line = next(line for line in logged().splitlines() if "partial summary" in line)
+    event = json.loads(line).get("event", "") if line.startswith("{") else line  # Airflow 3: JSON lines
+    summary = json.loads(event[event.index("partial summary: ") + len("partial summary: ") :])
+    time.sleep(10)  # let any add that would still come in land before counting
+    on_cadence = sim.memberships_on(11)
+    # Every add Salesloft made is in the summary: none came after the task ended; most rows were not done.
+    assert summary["added"] == len(on_cadence) > 0, (summary, sorted(on_cadence))
+    assert summary["rows"] + summary["rows_not_done"] == len(rows)
+    assert summary["rows_not_done"] > 0

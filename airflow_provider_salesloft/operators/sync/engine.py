@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_salesloft.exceptions import SalesloftError, SalesloftNotFoundError, error_summary
+from airflow_provider_salesloft.hooks.stopping import SalesloftStopped, check_stop, stop_on_exit
 from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter, UpsertResult, use_bulk
 from airflow_provider_salesloft.operators.prechecks import Prechecks
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions, plan_removals
@@ -103,9 +104,11 @@ class SyncRun:
         self.bulk_job_id: int | None = None
 
     def run(self, numbered_chunks: Iterable[list[tuple[int, Any]]]) -> None:
-        """Plan and write chunk after chunk."""
+        """Plan and write chunk after chunk; once stopped (:mod:`~airflow_provider_salesloft.hooks.stopping`),
+        hand out no row, let the adds in flight finish and raise."""
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="salesloft-sync") as pool:
             for chunk in numbered_chunks:
+                check_stop(self.hook.pacer)
                 planned: list[PlannedRow] = []
                 for index, row in chunk:
                     parsed = parse_row(index, row, self.defaults)
@@ -117,8 +120,10 @@ class SyncRun:
                         planned.append(parsed)
                 self._apply(pool, self.plan(planned))
                 self.report.maybe_log_progress(self.hook.pacer.stats.requests)
+            check_stop(self.hook.pacer)
             if self.to_create:
                 self._create_missing(pool)
+                check_stop(self.hook.pacer)
             if self.mirror is not None:
                 self._mirror(pool)
 
@@ -220,7 +225,8 @@ class SyncRun:
                 results = upserter.job_results(job_id, processed if isinstance(processed, int) else None)
             else:
                 results = upserter.one_by_one(pool, people)
-            to_add = [row for result in results for row in self._created(result)]
+            with stop_on_exit(self.hook.pacer):
+                to_add = [row for result in results for row in self._created(result)]
         except SalesloftError as error:  # the job could not be run or read: every waiting row says why
             to_add = []
             self._fail_waiting(f"could not create the person: {error_summary(error)}")
@@ -300,12 +306,13 @@ class SyncRun:
             for cadence, person, membership in removals:
                 self.report.record_removal(cadence, person, membership.get("id"), "dry run: would be removed")
             return
-        for (cadence, person, membership), problem in zip(
-            removals, pool.map(self._remove, removals), strict=True
-        ):
-            self.report.record_removal(
-                cadence, person, membership.get("id"), problem, failed=problem is not None
-            )
+        with stop_on_exit(self.hook.pacer):  # interrupted: the pool's shutdown starts no queued removal
+            for (cadence, person, membership), problem in zip(
+                removals, pool.map(self._remove, removals), strict=True
+            ):
+                self.report.record_removal(
+                    cadence, person, membership.get("id"), problem, failed=problem is not None
+                )
 
     def _remove(self, removal: tuple[int, int, Mapping[str, Any]]) -> str | None:
         """End one membership; the failure's reason, or None."""
@@ -323,17 +330,22 @@ class SyncRun:
                 self.report.record(row.outcome(Outcome.ADDED, reason=f"dry run: would be added{note}"))
             return
         pending: set[Future[RowOutcome]] = set()
-        for row in rows:
-            pending.add(pool.submit(self._add, row))
-            if len(pending) >= self.concurrency * 2:
+        with stop_on_exit(self.hook.pacer, then=lambda: self._collect(wait(pending).done)):
+            for row in rows:
+                if self.hook.pacer.stopped is not None:
+                    break  # the rows not handed out keep no outcome: not done
+                pending.add(pool.submit(self._add, row))
+                if len(pending) >= self.concurrency * 2:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    self._collect(done)
+            while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 self._collect(done)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            self._collect(done)
 
     def _collect(self, done: Iterable[Future[RowOutcome]]) -> None:
         for future in done:
+            if isinstance(future.exception(), SalesloftStopped):
+                continue  # not sent: the row was not done
             outcome = future.result()
             self.report.record(outcome)
             if (
@@ -361,6 +373,8 @@ class SyncRun:
             return row.outcome(outcome, membership.get("id"), reason=row.note)
         except SalesloftNotFoundError as error:
             failed = self._explain_not_found(row, error)
+        except SalesloftStopped:
+            raise
         except Exception as error:  # every row is accounted for, whatever went wrong
             failed = row.outcome(Outcome.FAILED, reason=error_summary(error))
         if row.created:  # the person exists now: say so, with why the add failed

@@ -242,20 +242,15 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
                 self._create_options(context),
             )
             check = partial(run.prechecks.require_cadence, defaults["cadence_id"])
-            run.run(before_first(chunks(rows, self.chunk_size), check))  # the input is read, then checked
+            try:
+                run.run(before_first(chunks(rows, self.chunk_size), check))  # the input is read, then checked
+            except BaseException as error:  # stopped, timed out or failed: say what was done, then end
+                written = results.close() if results else None  # the rows done so far, too
+                self._push_partial(context, report, run, total, error, results_table=written)
+                raise
         report.maybe_log_progress(self.hook.pacer.stats.requests, force=True)
         written = results.close() if results else None
-        summary = report.summary(
-            dry_run=self.is_dry_run,
-            api_calls=self.hook.pacer.stats.requests,
-            rate_limited=self.hook.pacer.stats.rate_limited,
-            elapsed_s=round(report.elapsed(), 3),
-            duplicate_emails_resolved=run.duplicate_emails_resolved,
-            mode=self.mode,
-            **({"bulk_job_id": run.bulk_job_id} if run.bulk_job_id is not None else {}),
-            **(report.removal_summary() if self.mode == "mirror" else {}),
-            **({"results_table": written} if written else {}),
-        )
+        summary = self._summary(report, run, **({"results_table": written} if written else {}))
         if defaults["cadence_id"] is not None:
             self.publish_cadence_url(context, defaults["cadence_id"])
         if written and written.get("error"):
@@ -282,6 +277,42 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         if not (self.results_table and self.results_conn_id):
             return None
         return ResultsWriter.for_task(self.results_conn_id, self.results_table, context)
+
+    def _summary(self, report: SyncReport, run: SyncRun, **extra: Any) -> dict[str, Any]:
+        return report.summary(
+            dry_run=self.is_dry_run,
+            api_calls=self.hook.pacer.stats.requests,
+            rate_limited=self.hook.pacer.stats.rate_limited,
+            elapsed_s=round(report.elapsed(), 3),
+            duplicate_emails_resolved=run.duplicate_emails_resolved,
+            mode=self.mode,
+            **({"bulk_job_id": run.bulk_job_id} if run.bulk_job_id is not None else {}),
+            **(report.removal_summary() if self.mode == "mirror" else {}),
+            **extra,
+        )
+
+    def _push_partial(
+        self,
+        context: Context,
+        report: SyncReport,
+        run: SyncRun,
+        total: int | None,
+        error: BaseException,
+        results_table: dict[str, Any] | None = None,
+    ) -> None:
+        """Log and push the summary of an interrupted sync: what was done (every row with an outcome, every
+        add in flight included) and what was not (``rows_not_done``; None when the input's size is unknown).
+        """
+        if "pacer" not in vars(self.hook):  # no request was made (e.g. the query failed): nothing to say
+            return
+        summary = self._summary(
+            report,
+            run,
+            stopped=self.hook.pacer.stopped or f"interrupted by {type(error).__name__}",
+            rows_not_done=None if total is None else total - report.rows,
+            **({"results_table": results_table} if results_table else {}),
+        )
+        self.push_partial_summary(context, "sync", summary)
 
     def _create_options(self, context: Context) -> CreateOptions | None:
         if not self.create_missing_people:

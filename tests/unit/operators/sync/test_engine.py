@@ -18,9 +18,14 @@ class Log:
 
 
 class Pacer:
+    stopped: str | None = None
+
     class stats:
         requests = 0
         rate_limited = 0
+
+    def stop(self, reason: str) -> None:
+        self.stopped = reason
 
 
 class MemoryHook:

@@ -1,0 +1,38 @@
+"""A slow answer is read whole within ``timeout``, or given up at it: however slowly a server drips it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hostile import HostileServer, Reply
+
+from airflow_provider_salesloft.exceptions import SalesloftTransportError
+from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+
+#: The issue's answer: 60 bytes, one every half second (30 s to send whole).
+SIXTY_BYTES = {"data": {"id": 1, "name": "x" * 29}}
+
+
+def hook_on(monkeypatch: pytest.MonkeyPatch, server: HostileServer, **extras: Any) -> SalesloftHook:
+    conn = {"conn_type": "salesloft", "host": server.url, "password": "key-0123456789", "extra": extras}
+    monkeypatch.setenv("AIRFLOW_CONN_SL_DRIP", json.dumps(conn))
+    return SalesloftHook(salesloft_conn_id="sl_drip")
+
+
+def test_a_slow_drip_is_given_up_at_the_timeout_not_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    payload = json.dumps(SIXTY_BYTES).encode()
+    assert len(payload) == 60
+    with HostileServer(lambda seen: Reply(200, payload, drip_s=0.5)) as server:
+        with pytest.raises(SalesloftTransportError, match="within the 2 s timeout") as info:
+            hook_on(monkeypatch, server, timeout=2, retry_max_attempts=1).get_me()
+        sent = server.dripped
+    assert info.value.committed_maybe
+    # The client hung up at its deadline: the server could not drip the rest (it would have taken 30 s).
+    assert sent < len(payload) // 2
+
+
+def test_a_quick_answer_in_many_small_pieces_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    with HostileServer(lambda seen: Reply(200, {"data": {"id": 7, "name": "drip"}}, drip_s=0.001)) as server:
+        assert hook_on(monkeypatch, server, timeout=30).get_me()["id"] == 7
