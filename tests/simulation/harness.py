@@ -26,6 +26,8 @@ from airflow_provider_salesloft.testing.state import SalesloftState
 
 from .world import CADENCE, EXTRA_PEOPLE, REGULAR_PEOPLE, World
 
+#: When the world's people were created (long before any run).
+OLD = "2024-01-01T00:00:00.000000+00:00"
 #: Fast retries, so that faults cost milliseconds (the pacing itself is the simulator's rate limit).
 CONNECTION_EXTRAS = {"retry_backoff_base_s": 0.01, "retry_backoff_max_s": 0.05, "timeout": 10}
 
@@ -56,6 +58,8 @@ def build_simulator(world: World) -> SalesloftSimulator:
     sim = SalesloftSimulator(people=REGULAR_PEOPLE, email_lookup=world.email_lookup, rate_window_s=1.0)
     for ident, (email, fields) in EXTRA_PEOPLE.items():
         sim.state.add_person(ident, email, **fields)
+    for person in sim.state.people.values():  # people a team has had for long, as real ones: not "created
+        person["created_at"] = OLD  # during the call" to a lost answer's check, whatever the clock's doubt
     for person, user in sorted(world.members.items()):
         sim.state.add_to_cadence(user, {"person_id": person, "cadence_id": CADENCE}, "422")
     return sim

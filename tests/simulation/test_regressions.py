@@ -113,3 +113,25 @@ def test_a_world_with_every_kind_of_row_keeps_every_promise() -> None:
             options={"max_failed_rows": 1000, "max_removals": 1000, "create_missing_people": True},
         )
     )
+
+
+# -- worlds make fuzz found ----------------------------------------------------------------------------------
+def test_world_58b39c1f() -> None:
+    """A lost answer to an upsert that updated a person created moments before the run (the simulator's
+    people were "new") was counted as a create: the harness's people are now old, as real ones are."""
+    check_world(
+        World(
+            operation="upsert",
+            rows=[{"email": "person5@example.com", "user_id": -2}],
+            members={},
+            faults={"lost_response_share": 0.2},
+            email_lookup="primary",
+            options={
+                "max_concurrency": 1,
+                "chunk_size": 4,
+                "max_failed_rows": 0,
+                "bulk_threshold": 1000,
+                "upsert_key": "email_address",
+            },
+        )
+    )
