@@ -217,6 +217,9 @@ HEALTHY: dict[str, Any] = {
     "add_state": "staged",
     "already_on_cadence": "422",
     "rate_limit": 600,
+    "rate_limit_headers": True,
+    "malformed_add_share": 0.0,
+    "max_url_bytes": 0,
 }
 
 

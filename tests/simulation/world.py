@@ -108,6 +108,9 @@ FAULTS = st.fixed_dictionaries(
         "add_state": st.just("processing"),
         "already_on_cadence": st.just("200"),
         "rate_limit": st.sampled_from([25, 60]),
+        "rate_limit_headers": st.just(False),  # the pacer cannot learn: real 429s
+        "malformed_add_share": st.just(0.3),
+        "max_url_bytes": st.just(400),  # lookups refused as too long (414): split
     },
 )
 
