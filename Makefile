@@ -9,6 +9,8 @@
 #   make test-deploy-celery       the same with the CeleryExecutor: two workers, a Redis broker
 #   make dist-check               build wheel and sdist; install the wheel into a clean venv; Airflow finds it
 #   make bench                    benchmarks/ (numbers for docs/performance.md)
+#   make fuzz FUZZ_MINUTES=20     the simulation harness on random worlds for that long; prints a failing
+#                                 world as a ready-to-paste regression test
 #   make docs                     the docs site (MkDocs, warnings as errors) into site/
 #   make lint                     ruff + mypy
 
@@ -31,7 +33,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-smoke test-all test-deploy test-deploy-celery dist-check lint demo bench docs clean
+.PHONY: venv test test-smoke test-all test-deploy test-deploy-celery dist-check lint demo bench docs clean fuzz
 DEPLOY_STAMP := $(VENV)/.deploy-installed
 
 $(UV):
@@ -105,6 +107,11 @@ test-all:
 
 demo: $(STAMP)
 	VENV=$(VENV) bash scripts/demo.sh
+
+# Random worlds (tests/simulation/) until FUZZ_MINUTES have passed; `make test` runs a fixed corpus of them.
+FUZZ_MINUTES ?= 20
+fuzz: $(STAMP)
+	SALESLOFT_FUZZ_MINUTES=$(FUZZ_MINUTES) $(PY) -m pytest tests/simulation/fuzz.py -p no:randomly -s -q
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_sync.py

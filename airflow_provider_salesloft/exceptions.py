@@ -164,7 +164,7 @@ class SalesloftNotOnCadenceError(SalesloftError):
 
 
 class SalesloftMirrorGuardError(SalesloftError):
-    """A mirror sync would remove more people than its guards allow; nothing was removed."""
+    """A mirror sync's guards refused its plan (too many removals, invalid or failed rows): nobody removed."""
 
 
 class SalesloftBulkJobTimeoutError(SalesloftError):

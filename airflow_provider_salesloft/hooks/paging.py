@@ -50,6 +50,7 @@ def paginate(
     since: Any = None  # the listing's current lower bound, set when it restarts
     page: int | None = 1
     previous_ids: list[Any] = []
+    previous_size: int | None = None  # records on the page before (None: this is the listing's first)
     pages_read = 0
     while page is not None and (max_pages is None or pages_read < max_pages):
         pages_read += 1
@@ -71,7 +72,7 @@ def paginate(
             yield record
         paging = (answer.get("metadata") or {}).get("paging") if isinstance(answer, dict) else None
         ids = [record.get("id") for record in records if isinstance(record, dict)]
-        current, page = page, next_page(paging, page, len(records), query["per_page"])
+        current, page = page, next_page(paging, page, len(records), previous_size)
         if page is not None and (page <= current or not records or ids == previous_ids):
             raise SalesloftUnexpectedAnswerError(
                 200,
@@ -83,15 +84,21 @@ def paginate(
         if page is not None and cursor_field and int(page) > CHEAP_PAGES and cursor not in (None, since):
             # Restart from the cursor instead of paying for deep pages (unless a restart made no
             # progress: then more than 100 pages share one value, and only deep pages reach the rest).
-            page, since, ids = 1, cursor, []
-        previous_ids = ids
+            page, since, ids, records = 1, cursor, [], []
+        previous_ids, previous_size = ids, len(records) if records else None
 
 
-def next_page(paging: Any, current: int, records: int, per_page: int) -> int | None:
-    """The next page number from ``metadata.paging``; without paging (some answers omit it), the page after
-    a full one (an empty page then ends the listing)."""
+def next_page(paging: Any, current: int, records: int, previous: int | None = None) -> int | None:
+    """The next page number from ``metadata.paging``.
+
+    Without paging (some answers omit it) a short page proves nothing (a server may serve fewer records
+    than ``per_page`` asks and still have more), so the next page is asked too; the listing ends at an
+    empty page, or at a page shorter than the one before it (the last of equal pages).
+
+    :param previous: records on the page before, None for the first page.
+    """
     if not isinstance(paging, dict):
-        return current + 1 if records >= per_page else None
+        return current + 1 if records and (previous is None or records >= previous) else None
     value = paging.get("next_page")
     try:
         return int(value) if value is not None else None

@@ -143,8 +143,10 @@ class PeopleActions(HookActions):
 
     def _lookup_batch(self, path: str, name: str, batch: list[Any]) -> list[dict[str, Any]]:
         try:
-            # 100 ids fit one page; emails may match several people each (intentional duplicates).
-            pages = 1 if name == "ids" else None
+            # Every page is read, whatever its size (a server may serve fewer than asked); ids are bounded
+            # by the batch (each page holds at least one of them, or paging stops) should a filter be
+            # ignored. Emails may match several people each (intentional duplicates).
+            pages = len(batch) + 1 if name == "ids" else None
             return list(self.paginate(path, query_params({name: batch}), max_pages=pages))
         except SalesloftAPIError as error:
             if error.status_code not in (400, 414) or len(batch) < 2:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_salesloft.crm_ids import DEFAULT_CRM_ID_TYPE, with_crm_id_type
-from airflow_provider_salesloft.exceptions import error_summary
+from airflow_provider_salesloft.exceptions import SalesloftError, error_summary
 from airflow_provider_salesloft.hooks.stopping import SalesloftStopped
 from airflow_provider_salesloft.operators.prechecks import Prechecks
 from airflow_provider_salesloft.person_fields import (
@@ -190,6 +190,24 @@ class PeopleUpserter:
         self.hook.start_bulk_job(job_id)
         self.hook.log.info("Salesloft bulk job %s started with %d records", job_id, uploaded)
         return job_id
+
+    def find(self, keys: list[str]) -> dict[str, int]:
+        """Key -> the one person it matches, for keys Salesloft can look up (by email or id; a CRM id is
+        not looked up). A failed lookup finds nobody (it only fills in ids; it is logged)."""
+        if not keys or self.upsert_key == "crm_id":
+            return {}
+        try:
+            if self.upsert_key == "id":
+                return {str(p["id"]): int(p["id"]) for p in self.hook.get_people(int(key) for key in keys)}
+            matches: dict[str, list[int]] = {}
+            for person in self.hook.find_people_by_email(keys):
+                email = str(person.get("email_address") or "").strip().lower()
+                matches.setdefault(email, []).append(int(person["id"]))
+        except SalesloftError as error:
+            self.hook.log.warning("Salesloft upsert: could not look up people: %s", error_summary(error))
+            return {}
+        wanted = set(keys)
+        return {key: ids[0] for key, ids in matches.items() if key in wanted and len(ids) == 1}
 
     def job_results(self, job_id: int, expected: int | None) -> Iterator[UpsertResult]:
         """The results of a done job, one per record (a record uploaded twice after a lost answer is

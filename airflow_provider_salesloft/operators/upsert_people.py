@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 MAX_LISTED_PERSON_IDS = 1000
 #: Outcome names of the summary.
 UPSERT_OUTCOMES = ("created", "updated", "failed", "invalid", "duplicates")
+#: The reason of a record a bulk job returned no result for.
+NO_RESULT = "Salesloft returned no result for this record"
 
 
 class UpsertTally:
@@ -60,6 +62,7 @@ class UpsertTally:
         self.keys: list[str] | None = None if keys is None else list(keys)
         self.ids: dict[str, int] = {}
         self.rows = int(carried.get("rows") or 0)
+        self.distinct = int(carried.get("distinct") or 0)  # distinct keys: one record each
 
     def note(self, outcome: str, reason: str | None = None, **line: Any) -> None:
         """Count one row's (or one person's) outcome; list it under ``samples`` while there is room."""
@@ -73,7 +76,8 @@ class UpsertTally:
             samples.append({key: value for key, value in line.items() if value is not None})
 
     def key_seen(self, key: str) -> None:
-        """Remember the order of keys, while the input is small enough to list person ids."""
+        """Count a distinct key; remember the order of keys while the input is small enough to list ids."""
+        self.distinct += 1
         if self.keys is not None:
             self.keys.append(key)
             if len(self.keys) > MAX_LISTED_PERSON_IDS:
@@ -91,7 +95,13 @@ class UpsertTally:
 
     def carry(self) -> dict[str, Any]:
         """What a deferred task needs back to finish its summary (JSON)."""
-        return {"counts": dict(self.counts), "samples": self.samples, "keys": self.keys, "rows": self.rows}
+        return {
+            "counts": dict(self.counts),
+            "samples": self.samples,
+            "keys": self.keys,
+            "rows": self.rows,
+            "distinct": self.distinct,
+        }
 
     def summary(self, **extra: Any) -> dict[str, Any]:
         """The XCom summary."""
@@ -367,9 +377,15 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         waited_in: str = "worker",
     ) -> dict[str, Any]:
         processed = job.get("processed")
+        returned: set[str] = set()
         for result in upserter.job_results(job_id, processed if isinstance(processed, int) else None):
+            returned.add(result.key)
             tally.result(result)
             self._keyed_result(result)
+        self._account_for_missing(upserter, tally, returned)
+        for key, index in self._row_of.items() if self._results is not None else ():
+            if key not in returned:
+                self._result_line(index=index, key=key, outcome="failed", reason=NO_RESULT)
         return self._finish(
             context,
             tally,
@@ -378,6 +394,24 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
             waited_in=waited_in,
             carried_calls=carried_calls,
         )
+
+    def _account_for_missing(self, upserter: PeopleUpserter, tally: UpsertTally, returned: set[str]) -> None:
+        """Every record the job returned no result for is ``failed`` (the person may exist all the same: it
+        is looked up where the key allows, for ``person_ids``). Beyond 1,000 rows the keys are not kept:
+        such records are counted, without their keys."""
+        missing = [key for key in tally.keys if key not in returned] if tally.keys is not None else []
+        unnamed = max(0, tally.distinct - len(returned)) - len(missing) if tally.keys is None else 0
+        for key in missing:
+            tally.note("failed", NO_RESULT, key=key)
+        for _ in range(unnamed):
+            tally.note(
+                "failed", f"{NO_RESULT} (its key is not kept for inputs over {MAX_LISTED_PERSON_IDS} rows)"
+            )
+        if missing or unnamed:
+            self.log.warning(
+                "Salesloft upsert: the bulk job returned no result for %d records", len(missing) + unnamed
+            )
+        tally.ids.update(upserter.find(missing))
 
     def _finish(
         self,

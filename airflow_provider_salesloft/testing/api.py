@@ -78,11 +78,16 @@ def page_cost(page: int) -> int:
     return 1
 
 
-def paged(items: list[Any], params: dict[str, Any], *, with_paging: bool = True) -> dict[str, Any]:
+def paged(
+    items: list[Any], params: dict[str, Any], *, with_paging: bool = True, page_size_cap: int = 0
+) -> dict[str, Any]:
     """One page of ``items`` in Salesloft's list envelope (``per_page`` 1-100, default 25: a value outside
-    is corrected silently, as Salesloft does); without ``metadata.paging`` when ``with_paging`` is False."""
+    is corrected silently, as Salesloft does); without ``metadata.paging`` when ``with_paging`` is False;
+    at most ``page_size_cap`` records a page when it is set (the paging metadata then tells the truth)."""
     per_page = optional_int_or_none(params, "per_page") or 25
     per_page = min(max(per_page, 1), 100)
+    if page_size_cap > 0:
+        per_page = min(per_page, page_size_cap)
     page = optional_int_or_none(params, "page") or 1
     start = (page - 1) * per_page
     chunk = items[start : start + per_page]

@@ -35,6 +35,7 @@ class BulkJob:
     records: list[dict[str, Any]] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
     errors: int = 0
+    handled: int = 0  # records processed (a lost result is processed but not in ``results``)
     marked_ready_at: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
@@ -67,11 +68,18 @@ class BulkJobs:
 
     :param state: the team's records (the jobs' upserts change them).
     :param records_per_s: how fast jobs run, asked on every read (0: at once).
+    :param lose_result: asked per processed record: True drops its result (``Faults.lost_result_share``).
     """
 
-    def __init__(self, state: SalesloftState, records_per_s: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        state: SalesloftState,
+        records_per_s: Callable[[], float],
+        lose_result: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.state = state
         self.records_per_s = records_per_s
+        self.lose_result = lose_result
         self.jobs: dict[int, BulkJob] = {}
         self._next_job_id = 700
         self._next_result_id = 0
@@ -171,7 +179,8 @@ class BulkJobs:
             return
         rate = self.records_per_s()
         due = len(job.records) if rate <= 0 else int((time.monotonic() - job.started) * rate)
-        for record in job.records[len(job.results) : min(due, len(job.records))]:
+        for record in job.records[job.handled : min(due, len(job.records))]:
+            job.handled += 1
             self._next_result_id += 1
             result: dict[str, Any] = {"id": self._next_result_id, "record": record}
             try:
@@ -186,8 +195,9 @@ class BulkJobs:
                     error=None,
                     resource={"person": person, "upsert_type": upserted["upsert_type"]},
                 )
-            job.results.append(result)
-        if len(job.results) >= len(job.records):
+            if not self.lose_result():
+                job.results.append(result)
+        if job.handled >= len(job.records):
             job.state = "done"
             job.finished_at = job.updated_at = now_iso()
 

@@ -41,6 +41,11 @@ class Faults:
     :param processing_refusals: with ``processing_refuses_removal``, a ``processing`` membership is
         ``staged`` after refusing this many removals (None: it refuses as long as it processes).
     :param omit_paging: list answers come without ``metadata.paging`` (seen in real answers).
+    :param page_size_cap: list pages hold at most this many records whatever ``per_page`` asks (0: as
+        asked); ``metadata.paging`` still says honestly whether there is a next page (unless
+        ``omit_paging``: then the pages are short and say nothing).
+    :param lost_result_share: share of a bulk job's records processed (the person is upserted) whose result
+        is never served, and not counted in the job's ``processed``.
     :param lost_response_routes: when given, only these routes (``"POST /v2/bulk_jobs"``, ids as ``:id``)
         lose answers.
     :param bulk_job_records_per_s: how fast bulk jobs process their records once ready (0: at once).
@@ -68,6 +73,8 @@ class Faults:
     processing_refuses_removal: bool = False
     processing_refusals: int | None = None
     omit_paging: bool = False
+    page_size_cap: int = 0
+    lost_result_share: float = 0.0
     max_url_bytes: int = 0
     bulk_job_records_per_s: float = 500.0
     lost_response_routes: tuple[str, ...] = ()
@@ -96,6 +103,7 @@ class Stats:
     errors_503: int = 0
     dropped: int = 0
     lost_responses: int = 0
+    lost_results: int = 0
     malformed_answers: int = 0
     memberships_created: int = 0
     adds: int = 0

@@ -95,7 +95,11 @@ class SalesloftSimulator:
         self.state = SalesloftState(
             people=people, intentional_duplicates=intentional_duplicates, email_lookup=email_lookup
         )
-        self.bulk_jobs = BulkJobs(self.state, lambda: self.faults.bulk_job_records_per_s)
+        self.bulk_jobs = BulkJobs(
+            self.state,
+            lambda: self.faults.bulk_job_records_per_s,
+            lambda: self.fault_happens("lost_result_share", "lost_results"),
+        )
         self.scopes = {key: set(granted) for key, granted in (scopes or {}).items()}
         self.stats = Stats()
         self.oauth = OAuthServer(api_keys, dict(oauth_clients or {}), self.state.lock)
@@ -273,7 +277,9 @@ class SalesloftSimulator:
 
     def page(self, items: list[Any], params: dict[str, Any]) -> dict[str, Any]:
         """One page of a list answer, with or without ``metadata.paging`` as the faults say."""
-        return paged(items, params, with_paging=not self.faults.omit_paging)
+        return paged(
+            items, params, with_paging=not self.faults.omit_paging, page_size_cap=self.faults.page_size_cap
+        )
 
     def roll(self, share: float) -> bool:
         """Deterministic dice: True with probability ``share``."""

@@ -12,7 +12,8 @@ from airflow_provider_salesloft.exceptions import SalesloftError, SalesloftNotFo
 from airflow_provider_salesloft.hooks.stopping import SalesloftStopped, check_stop, stop_on_exit
 from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter, UpsertResult, use_bulk
 from airflow_provider_salesloft.operators.prechecks import Prechecks
-from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions, plan_removals
+from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions, plan_removals, row_guard
+from airflow_provider_salesloft.operators.sync.named import NamedPeople, usable_ids
 from airflow_provider_salesloft.operators.sync.people import (
     PeopleLookup,
     Person,
@@ -95,6 +96,7 @@ class SyncRun:
         self.member_records: dict[int, dict[int, Mapping[str, Any]]] = {}  # cadence -> person -> membership
         self.mirror = mirror
         self.mirror_refused: str | None = None
+        self.named = NamedPeople()  # whom the rows name: the mirror never removes them
         self.people = PeopleLookup(hook)
         self.on_duplicate_email = on_duplicate_email
         self.duplicate_emails_resolved = 0
@@ -114,6 +116,8 @@ class SyncRun:
                     parsed = parse_row(index, row, self.defaults)
                     if isinstance(parsed, RowOutcome):
                         self.report.record(parsed)
+                        person, cadence = usable_ids(row, self.defaults.get("cadence_id"))
+                        self.named.name(cadence, [person] if person is not None else [])
                     else:
                         if self.create is not None and parsed.person_id is None:
                             parsed.fields = person_fields(row, self.create.field_map)
@@ -131,11 +135,17 @@ class SyncRun:
     def plan(self, rows: list[PlannedRow]) -> list[PlannedRow]:
         """Find who each row names, drop repeats, skip who cannot or need not be added: return the rows to
         add (every other row's outcome is recorded)."""
-        by_email = self.people.by_email(row.email for row in rows if row.person_id is None and row.email)
+        # A mirror also looks up the emails of rows with a person_id: every person a row names is kept.
+        by_email = self.people.by_email(
+            row.email for row in rows if row.email and (row.person_id is None or self.mirror is not None)
+        )
         by_id = self.people.by_id(row.person_id for row in rows if row.person_id is not None)
         to_add: list[PlannedRow] = []
         for row in rows:
+            if row.email:
+                self.named.name(row.cadence_id, by_email.get(row.email.lower(), []))
             if row.person_id is not None:
+                self.named.name(row.cadence_id, [row.person_id])
                 person = by_id.get(row.person_id)
                 candidates = [person] if person is not None else []
             else:
@@ -247,6 +257,7 @@ class SyncRun:
             return []
         to_add = []
         for row in rows:
+            self.named.name(row.cadence_id, [result.person])
             row.created = result.upsert_type == "create"
             outcome = self._decide(row, [result.person])
             if outcome is None:
@@ -298,9 +309,14 @@ class SyncRun:
             if self._cadence_problem(cadence) is None:
                 self._members(cadence)
                 members[cadence] = self.member_records[cadence]
-        removals, refusals = plan_removals(self.mirror, wanted, members)
+        blocked = row_guard(
+            self.mirror, self.report.counts[Outcome.INVALID.value], self.report.failing_rows()
+        )
+        named = {cadence: self.named.on(cadence) | wanted.get(cadence, set()) for cadence in members}
+        removals, refusals = plan_removals(self.mirror, named, members, blocked)
         if refusals:
             self.mirror_refused = "mirror refused, nothing removed: " + "; ".join(refusals)
+            self.hook.log.warning("Salesloft sync: %s", self.mirror_refused)
             return
         if self.dry_run:
             for cadence, person, membership in removals:

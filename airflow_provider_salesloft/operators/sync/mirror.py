@@ -1,14 +1,18 @@
 """Mirror mode: who comes off a cadence, and the guards that keep an empty or broken input from wiping one.
 
-For each cadence the input names (at least one row resolved to a person for it), the members not in the
-input are candidates for removal, optionally only those on it for one user. If any cadence would lose more
-than ``max_removals`` (a number, or a share of its current members), nothing is removed anywhere.
+The plan is made whole before the first removal. For each cadence the input names (at least one row
+resolved to a person for it), the members the input does not name (see
+:mod:`~airflow_provider_salesloft.operators.sync.named`) are candidates for removal, optionally only those
+on it for one user (``remove_only_for_user``). Nothing is removed anywhere when a row could not be resolved
+for a reason other than "no such person" (an ``invalid`` row, or more ``failed`` rows than
+``max_failed_rows``: :func:`row_guard`), or when any cadence would lose more than ``max_removals`` (a number,
+or a share of its current members).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +28,13 @@ class MirrorOptions:
     :param max_removals: most removals per cadence: an int, or a float in ``[0, 1]`` (share of its members).
     :param remove_only_for_user: only memberships whose ``user`` (the user the person is on the cadence
         for) is this user are candidates; Salesloft records no "added by".
+    :param max_failed_rows: more ``failed`` rows than this (the operator's own limit) forbid any removal.
     """
 
     allow_empty_input: bool = False
     max_removals: int | float = 0.1
     remove_only_for_user: int | None = None
+    max_failed_rows: int = 0
 
     def limit(self, members: int) -> int:
         """The most removals allowed from a cadence with ``members`` current members."""
@@ -44,18 +50,41 @@ class MirrorOptions:
         return isinstance(user, Mapping) and user.get("id") == self.remove_only_for_user
 
 
+def row_guard(options: MirrorOptions, invalid: int, failing: int) -> list[str]:
+    """Why the rows forbid any removal (empty when they do not): an ``invalid`` row may name a member
+    nobody can tell, and too many failures mean the input was not read as meant.
+
+    :param invalid: rows that ended ``invalid``.
+    :param failing: rows that count against ``max_failed_rows`` (``invalid`` ones included).
+    """
+    reasons = []
+    if invalid:
+        reasons.append(f"{invalid} rows were invalid, so whom they name is unknown")
+    if failing > options.max_failed_rows:
+        reasons.append(f"{failing} rows failed or were invalid (max_failed_rows={options.max_failed_rows})")
+    return reasons
+
+
 def plan_removals(
     options: MirrorOptions,
-    wanted: Mapping[int, set[int]],
+    named: Mapping[int, set[int]],
     members: Mapping[int, Mapping[int, Membership]],
+    blocked: Sequence[str] = (),
 ) -> tuple[list[tuple[int, int, Membership]], list[str]]:
     """``(removals, refusals)``: ``(cadence, person, membership)`` to remove, and why the plan is refused
-    (empty when it is within the guards)."""
+    (empty when it is within the guards; nothing may be removed otherwise).
+
+    :param named: cadence -> the people the input names for it (never removed).
+    :param members: cadence -> its current members (person -> membership).
+    :param blocked: reasons found before planning (:func:`row_guard`): the plan is refused with them.
+    """
+    if blocked:
+        return [], list(blocked)
     removals: list[tuple[int, int, Membership]] = []
     refusals: list[str] = []
     for cadence in sorted(members):
         records = members[cadence]
-        keep = wanted.get(cadence, set())
+        keep = named.get(cadence, set())
         candidates = [
             (cadence, person, membership)
             for person, membership in sorted(records.items())

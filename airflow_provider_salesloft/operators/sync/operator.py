@@ -90,7 +90,10 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         one line per row (templated).
     :param mode: ``"add"`` (default): put the input's people on their cadences. ``"mirror"``: then take off
         each cadence the input names everyone on it the input leaves out (counted as ``removed`` /
-        ``removal_failed``; report lines too), within the guards below.
+        ``removal_failed``; report lines too), within the guards below. A person any input row names (by
+        ``person_id``, or by an email that matches them, whatever became of the row) is never removed; an
+        ``invalid`` row, or more failed rows than ``max_failed_rows``, stops every removal (the summary's
+        ``mirror_refused`` says why, and the task fails).
     :param allow_empty_input: mirror the operator's ``cadence_id`` even when no row names it (an empty query
         then empties the cadence, within ``max_removals``). Default False: a cadence no row names is never
         touched.
@@ -287,7 +290,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             duplicate_emails_resolved=run.duplicate_emails_resolved,
             mode=self.mode,
             **({"bulk_job_id": run.bulk_job_id} if run.bulk_job_id is not None else {}),
-            **(report.removal_summary() if self.mode == "mirror" else {}),
+            **(report.removal_summary(run.mirror_refused) if self.mode == "mirror" else {}),
             **extra,
         )
 
@@ -332,6 +335,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             allow_empty_input=self.allow_empty_input,
             max_removals=self.max_removals,
             remove_only_for_user=coerce_optional_id("remove_only_for_user", self.remove_only_for_user),
+            max_failed_rows=self.max_failed_rows,
         )
 
     def _report_stream(self) -> AbstractContextManager[IO[str] | None]:

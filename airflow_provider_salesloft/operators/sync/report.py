@@ -108,9 +108,14 @@ class SyncReport:
         for sink in self._sinks:
             sink(line)
 
-    def removal_summary(self) -> dict[str, Any]:
-        """The mirror's part of the summary."""
-        return {"removed": self.removed, "removal_failed": self.removal_failed, "removals": self.removals}
+    def removal_summary(self, refused: str | None = None) -> dict[str, Any]:
+        """The mirror's part of the summary; ``mirror_refused``: why nothing was removed (None: it ran)."""
+        return {
+            "removed": self.removed,
+            "removal_failed": self.removal_failed,
+            "removals": self.removals,
+            "mirror_refused": refused,
+        }
 
     def _list(self, into: list[dict[str, Any]], outcome: RowOutcome) -> None:
         """Add the row's line to a summary list, while the lists stay within their byte budget."""

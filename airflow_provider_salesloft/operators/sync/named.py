@@ -1,0 +1,50 @@
+"""Who the input names, for the mirror: a person any input row names is never removed.
+
+A row names a person by its ``person_id``, and by its email: every person whose address the email matches
+(all of them when several share it). What became of the row does not matter: a row that ended
+``ambiguous_email``, ``person_not_found``, ``do_not_contact``, ``failed`` or ``invalid`` still names whom it
+names. A row names them for its cadence; a row whose cadence is unreadable names them for every cadence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from airflow_provider_salesloft.person_fields import blank_to_none
+from airflow_provider_salesloft.validation import coerce_optional_id
+
+
+class NamedPeople:
+    """The people the input names, per cadence (filled in while the rows are planned)."""
+
+    def __init__(self) -> None:
+        self._by_cadence: dict[int, set[int]] = {}
+        self._everywhere: set[int] = set()
+
+    def name(self, cadence_id: int | None, people: Iterable[Any]) -> None:
+        """Note that a row for ``cadence_id`` (None: unknown, so every cadence) names ``people`` (person ids,
+        or people records)."""
+        ids = {int(person["id"]) if isinstance(person, Mapping) else int(person) for person in people}
+        target = self._everywhere if cadence_id is None else self._by_cadence.setdefault(cadence_id, set())
+        target.update(ids)
+
+    def on(self, cadence_id: int) -> set[int]:
+        """Everyone the input names for ``cadence_id``: none of them may be removed from it."""
+        return self._by_cadence.get(cadence_id, set()) | self._everywhere
+
+
+def usable_ids(row: Any, default_cadence: int | None) -> tuple[int | None, int | None]:
+    """``(person_id, cadence_id)`` of a row, each None where the row has no usable value: what an invalid
+    row still names (a bad ``step_id`` does not make its ``person_id`` unusable)."""
+    if not isinstance(row, Mapping):
+        return None, None
+
+    def usable(name: str) -> int | None:
+        try:
+            return coerce_optional_id(name, blank_to_none(row.get(name)))
+        except ValueError:
+            return None
+
+    cadence = usable("cadence_id") if blank_to_none(row.get("cadence_id")) is not None else default_cadence
+    return usable("person_id"), cadence

@@ -1,0 +1,231 @@
+"""Run a :class:`~world.World` against the simulator over loopback HTTP; check the promises after every run.
+
+A world runs three times: once with its faults, then twice on a healthy server (a rerun finishes the work;
+the rerun after it must change nothing). After every run:
+
+- no person an input row names is removed, and nobody is added whom no row names;
+- nobody is put on the cadence twice, and no person is created twice (across reruns too);
+- every row has exactly one outcome, and the summary's counts equal what the simulator recorded;
+- a mirror with an ``invalid`` row, or more failures than ``max_failed_rows``, removes nobody.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_provider_salesloft.operators import SyncCadenceMembershipsOperator, UpsertPeopleOperator
+from airflow_provider_salesloft.operators.sync.rows import CREATE_OUTCOMES, OUTCOMES
+from airflow_provider_salesloft.operators.upsert_people import UPSERT_OUTCOMES
+from airflow_provider_salesloft.testing import SalesloftSimulator
+from airflow_provider_salesloft.testing.state import SalesloftState
+
+from .world import CADENCE, EXTRA_PEOPLE, REGULAR_PEOPLE, World
+
+#: When the world's people were created (long before any run).
+OLD = "2024-01-01T00:00:00.000000+00:00"
+#: Fast retries, so that faults cost milliseconds (the pacing itself is the simulator's rate limit).
+CONNECTION_EXTRAS = {"retry_backoff_base_s": 0.01, "retry_backoff_max_s": 0.05, "timeout": 10}
+
+
+class FakeTI:
+    """Collects what the operator pushes (``execute()`` is called directly: one DAG run per world would cost
+    seconds)."""
+
+    try_number = 1
+
+    def __init__(self) -> None:
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
+
+
+@dataclass
+class Run:
+    """What one run of the operator left: its summary (None when it failed before pushing one), its error."""
+
+    summary: dict[str, Any] | None
+    error: BaseException | None
+
+
+def build_simulator(world: World) -> SalesloftSimulator:
+    """The world's Salesloft: its people, the cadence's members, its faults (not yet switched on)."""
+    sim = SalesloftSimulator(people=REGULAR_PEOPLE, email_lookup=world.email_lookup, rate_window_s=1.0)
+    for ident, (email, fields) in EXTRA_PEOPLE.items():
+        sim.state.add_person(ident, email, **fields)
+    for person in sim.state.people.values():  # people a team has had for long, as real ones: not "created
+        person["created_at"] = OLD  # during the call" to a lost answer's check, whatever the clock's doubt
+    for person, user in sorted(world.members.items()):
+        sim.state.add_to_cadence(user, {"person_id": person, "cadence_id": CADENCE}, "422")
+    return sim
+
+
+def execute(sim: SalesloftSimulator, operator_class: Any, **arguments: Any) -> Run:
+    """Build an operator on a connection to ``sim`` and run its ``execute()`` once."""
+    conn_id = f"sim_{uuid.uuid4().hex[:12]}"
+    os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = sim.connection_uri_json(**CONNECTION_EXTRAS)
+    operator = operator_class(task_id="simulated", salesloft_conn_id=conn_id, **arguments)
+    ti = FakeTI()
+    try:
+        summary = operator.execute({"ti": ti, "run_id": "simulation"})
+        error: BaseException | None = None
+    except Exception as raised:  # the invariants hold however the run ends
+        summary, error = ti.pushed.get("return_value"), raised
+    finally:
+        os.environ.pop(f"AIRFLOW_CONN_{conn_id.upper()}", None)
+        operator.hook.close()
+    return Run(summary, error)
+
+
+def run_operator(world: World, sim: SalesloftSimulator) -> Run:
+    """Execute the world's operator once against ``sim``."""
+    rows = copy.deepcopy(world.rows)
+    if world.operation == "upsert":
+        return execute(sim, UpsertPeopleOperator, rows=rows, poll_interval_s=0.05, **world.options)
+    return execute(
+        sim,
+        SyncCadenceMembershipsOperator,
+        rows=rows,
+        cadence_id=CADENCE,
+        mode=world.operation,
+        bulk_poll_interval_s=0.05,
+        **world.options,
+    )
+
+
+def snapshot(state: SalesloftState) -> dict[str, Any]:
+    """What a run may change: who is on which cadence (with the membership's id), and the people."""
+    with state.lock:
+        return {
+            "on": {
+                (m["person_id"], m["cadence_id"]): m["id"]
+                for m in state.memberships.values()
+                if m["currently_on_cadence"]
+            },
+            "people": {ident: copy.deepcopy(person) for ident, person in state.people.items()},
+        }
+
+
+def strict_id(value: Any) -> int | None:
+    """A person id as any reader would take it from a row (digits, maybe spaced), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def named_people(world: World, state: SalesloftState) -> set[int]:
+    """Everyone an input row names: its person_id, and everyone Salesloft matches its email with."""
+    named: set[int] = set()
+    for row in world.rows:
+        if not isinstance(row, dict):
+            continue
+        ident = strict_id(row.get("person_id"))
+        if ident is not None:
+            named.add(ident)
+        email = row.get("email")
+        if isinstance(email, str) and email.strip():
+            wanted = email.strip().lower()
+            for person in state.find_people({"email_addresses[]": [wanted]}):
+                if wanted in {
+                    str(person.get(f) or "").strip().lower()
+                    for f in ("email_address", "personal_email_address", "secondary_email_address")
+                }:
+                    named.add(int(person["id"]))
+    return named
+
+
+def check_run(
+    world: World, sim: SalesloftSimulator, before: dict[str, Any], run: Run, adds_before: int
+) -> None:
+    """Every promise, after one run."""
+    after = snapshot(sim.state)
+    named = named_people(world, sim.state)
+    removed = {pair for pair in before["on"] if pair not in after["on"]}
+    added = {pair for pair in after["on"] if pair not in before["on"]}
+    context = f"run ended with {run.error!r}; summary {run.summary}"
+
+    assert not {p for p, _ in removed} & named, f"named people removed: {sorted(removed)}; {context}"
+    assert {p for p, _ in added} <= named, f"added people no row names: {sorted(added - named)}; {context}"
+    # Nobody twice: one committed add per person newly on; no email created twice.
+    assert sim.stats.adds - adds_before == len(added), (
+        f"{sim.stats.adds - adds_before} adds for {len(added)} people"
+    )
+    new_people = [p for ident, p in after["people"].items() if ident not in before["people"]]
+    new_emails = Counter(str(p.get("email_address") or "").strip().lower() for p in new_people)
+    old_emails = {str(p.get("email_address") or "").strip().lower() for p in before["people"].values()}
+    twice = [email for email, count in new_emails.items() if count > 1 or email in old_emails]
+    assert not twice, f"people created twice: {twice}; {context}"
+
+    summary = run.summary
+    if summary is None:
+        return
+    outcomes = UPSERT_OUTCOMES if world.operation == "upsert" else OUTCOMES
+    extra = CREATE_OUTCOMES if world.options.get("create_missing_people") else ()
+    counted = sum(summary[name] for name in (*outcomes, *extra))
+    assert summary["rows"] == len(world.rows) == counted, (
+        f"{len(world.rows)} rows, outcomes {counted}: {summary}"
+    )
+    if world.operation == "upsert":
+        assert summary["created"] <= len(new_people) <= summary["created"] + summary["failed"], summary
+        return
+    assert summary["added"] + summary.get("created_and_added", 0) == len(added), f"{sorted(added)}: {summary}"
+    assert summary.get("created_and_added", 0) + summary.get("created", 0) <= len(new_people), summary
+    if world.operation == "mirror":
+        # A removal whose answer was lost, and whose check failed too, is reported failed (in doubt).
+        in_doubt = summary["removed"] + summary["removal_failed"]
+        assert summary["removed"] <= len(removed) <= in_doubt, f"{sorted(removed)}: {summary}"
+        if (
+            summary["invalid"]
+            or summary["failed"] + summary["invalid"] + summary.get("created", 0)
+            > world.options["max_failed_rows"]
+        ):
+            assert not removed and summary["mirror_refused"], summary
+
+
+def check_world(world: World) -> None:
+    """Run ``world`` with its faults, then twice on a healthy server; check every promise after each run."""
+    with build_simulator(world) as sim:
+        sim.set_faults(**world.faults)
+        for attempt in range(3):
+            before, adds = snapshot(sim.state), sim.stats.adds
+            run = run_operator(world, sim)
+            if attempt == 0:
+                sim.set_faults(**{name: value for name, value in HEALTHY.items() if name in world.faults})
+            check_run(world, sim, before, run, adds)
+            if attempt == 2 and world.operation != "upsert":
+                assert snapshot(sim.state) == before, f"a rerun of a finished run wrote: {run.summary}"
+            if attempt == 2 and world.operation == "upsert":
+                assert run.summary is not None and run.summary["created"] == 0, run.summary
+
+
+#: The healthy value of every fault a world may switch on.
+HEALTHY: dict[str, Any] = {
+    "page_size_cap": 0,
+    "omit_paging": False,
+    "lost_response_share": 0.0,
+    "error_503_share": 0.0,
+    "drop_share": 0.0,
+    "latency_ms": (0.0, 0.0),
+    "lost_result_share": 0.0,
+    "add_state": "staged",
+    "already_on_cadence": "422",
+    "rate_limit": 600,
+    "rate_limit_headers": True,
+    "malformed_add_share": 0.0,
+    "max_url_bytes": 0,
+}
+
+
+def regression_test(world: World) -> str:
+    """A failing world as a ready-to-paste regression test (for ``tests/simulation/test_regressions.py``)."""
+    name = uuid.uuid5(uuid.NAMESPACE_OID, repr(world)).hex[:8]
+    return f"def test_world_{name}() -> None:\n    check_world({world!r})\n"
