@@ -69,8 +69,8 @@ def test_failed_adds_beyond_max_failed_rows_stop_the_mirror() -> None:
     with SalesloftSimulator(people=30) as sim:
         put_on(sim, range(1001, 1011))
         rows = [{"person_id": p} for p in range(1001, 1010)] + [
-            {"person_id": 1020, "step_id": 100}
-        ]  # 100: cadence 10's
+            {"person_id": 1020, "cadence_id": 12}
+        ]  # 12: another user's own cadence: the add fails (403), the row is valid
         run = mirror(sim, rows, max_failed_rows=0)
 
         assert run.summary is not None and (run.summary["failed"], run.summary["removed"]) == (1, 0)
