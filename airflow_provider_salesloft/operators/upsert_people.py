@@ -23,7 +23,12 @@ from airflow_provider_salesloft.operators.person_upserts import (
 from airflow_provider_salesloft.operators.sync.report import MAX_REASON_CHARS, MAX_SAMPLES
 from airflow_provider_salesloft.outcomes import RunOutcomes
 from airflow_provider_salesloft.person_fields import UPSERT_KEYS, check_field_map, person_fields
-from airflow_provider_salesloft.results_table import ResultsWriter, check_results_table, raise_if_unwritten
+from airflow_provider_salesloft.results_table import (
+    ResultsWriter,
+    check_results_table,
+    kept_on_failure,
+    raise_if_unwritten,
+)
 from airflow_provider_salesloft.validation import (
     check_choice,
     check_int_range,
@@ -200,20 +205,21 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         tally = UpsertTally()
         people = self._valid_people(rows, tally)
         upserter = PeopleUpserter(self.hook, self.upsert_key)
-        # Read ahead until the way is decided: a bulk job from the threshold (or break-even) on.
-        ahead: list[tuple[str, dict[str, Any]]] = []
-        for person in people:
-            ahead.append(person)
-            if use_bulk(len(ahead), self.bulk_threshold):
-                break
-        if not use_bulk(len(ahead), self.bulk_threshold):
-            self._one_by_one(upserter, ahead, tally)
-            return self._finish(context, tally, method="per_row", elapsed=time.monotonic() - started)
-        name = bulk_job_name(self.dag_id, self.task_id, context)
-        job_id = upserter.start_job(name, (fields for _, fields in chain(ahead, people)))
-        if not self.deferrable:
-            job = self.hook.wait_for_bulk_job(job_id, self.poll_interval_s, self.timeout_s)
-            return self._read_results(context, upserter, tally, job_id, job, waited_in="worker")
+        with kept_on_failure(self._results, self.log):
+            # Read ahead until the way is decided: a bulk job from the threshold (or break-even) on.
+            ahead: list[tuple[str, dict[str, Any]]] = []
+            for person in people:
+                ahead.append(person)
+                if use_bulk(len(ahead), self.bulk_threshold):
+                    break
+            if not use_bulk(len(ahead), self.bulk_threshold):
+                self._one_by_one(upserter, ahead, tally)
+                return self._finish(context, tally, method="per_row", elapsed=time.monotonic() - started)
+            name = bulk_job_name(self.dag_id, self.task_id, context)
+            job_id = upserter.start_job(name, (fields for _, fields in chain(ahead, people)))
+            if not self.deferrable:
+                job = self.hook.wait_for_bulk_job(job_id, self.poll_interval_s, self.timeout_s)
+                return self._read_results(context, upserter, tally, job_id, job, waited_in="worker")
         from airflow_provider_salesloft.triggers.bulk_job import SalesloftBulkJobTrigger
 
         carry = {"tally": tally.carry(), "api_calls": self.hook.pacer.stats.requests}
@@ -248,15 +254,16 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         self._open_results(context, carry.get("results"))
         self._row_of = dict(carry.get("row_of") or {})
         upserter = PeopleUpserter(self.hook, self.upsert_key)
-        return self._read_results(
-            context,
-            upserter,
-            tally,
-            job_id,
-            event.get("job") or {},
-            carried_calls=int(carry.get("api_calls", 0)),
-            waited_in="triggerer",
-        )
+        with kept_on_failure(self._results, self.log):
+            return self._read_results(
+                context,
+                upserter,
+                tally,
+                job_id,
+                event.get("job") or {},
+                carried_calls=int(carry.get("api_calls", 0)),
+                waited_in="triggerer",
+            )
 
     # -- steps ---------------------------------------------------------------------------------------------
     def _valid_people(self, rows: Iterable[Any], tally: UpsertTally) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import DAG
 
-from airflow_provider_salesloft.operators import SyncCadenceMembershipsOperator
+from airflow_provider_salesloft.operators import SyncCadenceMembershipsOperator, UpsertPeopleOperator
 
 
 def results_dag(dag_id: str, **options: Any) -> DAG:
@@ -44,3 +44,22 @@ failing_dag = results_dag(
     sql_conn_id="salesloft_test_results_db",
     chunk_size=100,
 )
+
+with DAG(
+    dag_id="salesloft_attack_upsert_timeout",
+    schedule=None,
+    start_date=datetime(2025, 1, 1),
+    catchup=False,
+    render_template_as_native_obj=True,
+) as upsert_timeout_dag:
+    #: A bulk job that cannot finish within ``timeout_s``: the task fails after its invalid rows were seen.
+    UpsertPeopleOperator(
+        task_id="upsert",
+        retries=0,
+        rows="{{ dag_run.conf['rows'] }}",
+        bulk_threshold=2,
+        poll_interval_s=0.2,
+        timeout_s=1.0,
+        results_table="upsert_results",
+        results_conn_id="salesloft_test_results_db",
+    )

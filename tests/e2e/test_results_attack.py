@@ -69,3 +69,20 @@ def test_a_sync_failing_halfway_keeps_the_rows_it_finished(
     assert [row["row_index"] for row in written] == list(range(len(added)))  # ... each has its result row
     assert {row["person_id"] for row in written} == added
     assert {row["outcome"] for row in written} == {"added"}
+
+
+@pytest.mark.salesloft_simulator(people=10, bulk_job_records_per_s=0.001)
+def test_an_upsert_failing_on_its_bulk_job_keeps_the_rows_it_finished(
+    salesloft_simulator: SalesloftSimulator, results_db: Path
+) -> None:
+    """The bulk job times out: the rows known before (invalid, duplicates) are in the results table."""
+    rows = [{"email": f"new{n}@example.com"} for n in range(5)]
+    rows += [{"email": ""}, {"first_name": "no email"}, {"email": "new1@example.com"}]
+    outcome = run_dag("salesloft_attack_upsert_timeout", {"rows": rows}, FILE)
+    assert outcome["state"] == "failed"
+    written = results(results_db, "upsert_results")
+    assert [(row["row_index"], row["outcome"]) for row in written] == [
+        (5, "invalid"),
+        (6, "invalid"),
+        (7, "duplicates"),
+    ]
