@@ -11,6 +11,7 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import DAG
 
+from airflow_provider_salesloft.assets import cadence_asset
 from airflow_provider_salesloft.operators import SyncCadenceMembershipsOperator, UpsertPeopleOperator
 
 
@@ -63,3 +64,8 @@ with DAG(
         results_table="upsert_results",
         results_conn_id="salesloft_test_results_db",
     )
+
+#: The cadence's asset given as an outlet too, as the docs' ``cadence_asset(10)`` invites.
+outlet_twice_dag = results_dag(
+    "salesloft_attack_outlet_twice", rows="{{ dag_run.conf['rows'] }}", outlets=[cadence_asset(10)]
+)

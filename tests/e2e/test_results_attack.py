@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from dag_runner import load_dag, run_dag
 
 from airflow_provider_salesloft.outcomes import RunOutcomes
 from airflow_provider_salesloft.testing import SalesloftSimulator
+from e2e.test_lineage_assets import asset_events
 from e2e.test_results_table import results
 
 pytestmark = [
@@ -86,3 +89,17 @@ def test_an_upsert_failing_on_its_bulk_job_keeps_the_rows_it_finished(
         (6, "invalid"),
         (7, "duplicates"),
     ]
+
+
+def test_a_cadence_asset_also_given_as_outlet_gets_one_event_per_run(
+    salesloft_simulator: SalesloftSimulator, results_db: Path
+) -> None:
+    """``outlets=[cadence_asset(10)]`` next to ``cadence_id=10``: one event, not two (a downstream task
+    summing its triggering events' counts would count every row twice)."""
+    # the asset known to the metadata database, as after the dag-processor's parse (Airflow 2 needs it)
+    subprocess.run([sys.executable, "-m", "airflow", "dags", "reserialize"], capture_output=True, check=True)
+    rows = [{"email": "person1@example.com"}, {"email": "person2@example.com"}]
+    outcome = run_dag("salesloft_attack_outlet_twice", {"rows": rows}, FILE)
+    assert outcome["state"] == "success"
+    extras, _ = asset_events("salesloft://api.salesloft.com/cadences/10", "salesloft_attack_outlet_twice")
+    assert [extra["added"] for extra in extras] == [2]
