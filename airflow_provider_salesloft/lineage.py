@@ -35,12 +35,13 @@ SCHEME = "salesloft"
 @define
 class SalesloftOutcomesRunFacet(RunFacet):
     """How many rows ended in each outcome: per cadence (``cadences``: id -> outcome -> rows), of person
-    writes (``people``), and in all (``totals``)."""
+    writes (``people``), and in all (``totals``); for a ``dry_run``, what would have happened."""
 
     operator: str
     totals: dict[str, int] = field(factory=dict)
     cadences: dict[str, dict[str, int]] = field(factory=dict)
     people: dict[str, int] = field(factory=dict)
+    dry_run: bool = False
 
 
 def salesloft_namespace(base_url: str) -> str:
@@ -78,6 +79,7 @@ def operator_lineage(
         totals=outcomes.totals(),
         cadences={str(ident): dict(counts) for ident, counts in sorted(outcomes.cadences.items())},
         people=dict(outcomes.people),
+        dry_run=outcomes.dry_run,
     )
     inputs = sql_inputs(sql, sql_conn_id) if sql and sql_conn_id else []
     return OperatorLineage(inputs=inputs, outputs=outputs, run_facets={"salesloft_outcomes": facet})

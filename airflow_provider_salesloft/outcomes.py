@@ -20,10 +20,12 @@ class RunOutcomes:
 
     :param cadences: cadence id -> outcome -> rows.
     :param people: outcome -> people (``created``, ``updated``, ``failed``, ...) for person writes.
+    :param dry_run: the counts are what would have happened: nothing was written.
     """
 
     cadences: dict[int, Counter[str]] = field(default_factory=dict)
     people: Counter[str] = field(default_factory=Counter)
+    dry_run: bool = False
 
     def count(self, cadence_id: int, outcome: str, rows: int = 1) -> None:
         """Count ``rows`` rows of ``outcome`` on ``cadence_id``."""
@@ -40,12 +42,16 @@ class RunOutcomes:
             self.people["created"] += 1
 
     def cadence_written(self, cadence_id: int) -> int:
-        """Memberships written on ``cadence_id`` (added or removed)."""
+        """Memberships written on ``cadence_id`` (added or removed; none in a dry run)."""
+        if self.dry_run:
+            return 0
         counts = self.cadences.get(cadence_id, Counter())
         return sum(counts[name] for name in CADENCE_WRITES)
 
     def people_written(self) -> int:
-        """People created or updated."""
+        """People created or updated (none in a dry run)."""
+        if self.dry_run:
+            return 0
         return sum(self.people[name] for name in ("created", "updated"))
 
     def totals(self) -> dict[str, int]:

@@ -12,7 +12,8 @@ first), so the run's outcome is never lost.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("task_id", "VARCHAR(250)"),
     ("map_index", "INTEGER"),  # -1 when the task is not mapped
     ("try_number", "INTEGER"),  # a retried task's rows are told apart by it
+    ("dry_run", "BOOLEAN"),  # the sync's dry run: the outcomes are what would have happened
     ("row_index", "BIGINT"),  # the input row's position (0-based); NULL for a mirror removal
     ("row_key", "VARCHAR(320)"),  # the row's email, person id or upsert key
     ("person_id", "BIGINT"),
@@ -40,6 +42,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("recorded_at", "TIMESTAMP"),  # UTC, when the row's outcome was known
 )
 COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
+_RUN_COLUMNS = COLUMN_NAMES.index("row_index")  # the columns every row of one task try shares
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _LIMITS = {"row_key": 320, "reason": 1000, "outcome": 40}
 
@@ -104,7 +107,7 @@ class ResultsWriter:
 
     :param hook: the common.sql hook.
     :param table: the (checked) table name.
-    :param run: the run's ``run_id``, ``dag_id``, ``task_id``, ``map_index`` and ``try_number``.
+    :param run: the run's ``run_id``, ``dag_id``, ``task_id``, ``map_index``, ``try_number`` and ``dry_run``.
     :param batch_rows: rows per ``insert_rows`` call (one transaction each).
     """
 
@@ -113,7 +116,7 @@ class ResultsWriter:
     ) -> None:
         self.hook = hook
         self.table = table
-        self._run = tuple(run.get(name) for name in COLUMN_NAMES[:5])
+        self._run = tuple(run.get(name) for name in COLUMN_NAMES[:_RUN_COLUMNS])
         self._batch_rows = batch_rows
         self._batch: list[tuple[Any, ...]] = []
         self.written = 0
@@ -121,9 +124,11 @@ class ResultsWriter:
         self.error: str | None = None
 
     @classmethod
-    def for_task(cls, conn_id: str, table: str, context: Mapping[str, Any]) -> ResultsWriter:
-        """A writer for this task try, its table created when missing (an error here fails the task
-        before the sync begins: nothing was done yet)."""
+    def for_task(
+        cls, conn_id: str, table: str, context: Mapping[str, Any], dry_run: bool = False
+    ) -> ResultsWriter:
+        """A writer for this task try (a ``dry_run`` marks its rows), its table created when missing (an
+        error here fails the task before the sync begins: nothing was done yet)."""
         ti = context["ti"]
         run = {
             "run_id": context["run_id"],
@@ -131,6 +136,7 @@ class ResultsWriter:
             "task_id": ti.task_id,
             "map_index": getattr(ti, "map_index", -1),
             "try_number": ti.try_number,
+            "dry_run": dry_run,
         }
         hook = results_hook(conn_id)
         try:
@@ -162,7 +168,7 @@ class ResultsWriter:
         for name, limit in _LIMITS.items():
             if values[name] is not None:
                 values[name] = str(values[name])[:limit]
-        self._batch.append((*self._run, *(values[name] for name in COLUMN_NAMES[5:])))
+        self._batch.append((*self._run, *(values[name] for name in COLUMN_NAMES[_RUN_COLUMNS:])))
         if len(self._batch) >= self._batch_rows:
             self.flush()
 
@@ -187,6 +193,18 @@ class ResultsWriter:
         if self.error is not None:
             account.update(rows_not_written=self.unwritten, error=self.error)
         return account
+
+
+@contextmanager
+def kept_on_failure(writer: ResultsWriter | None, log: Any) -> Iterator[None]:
+    """Around the work that feeds ``writer``: should it raise (its input breaks, the task is killed), the
+    rows it finished are still written (``log`` says how many), and the error goes on."""
+    try:
+        yield
+    except BaseException:
+        if writer is not None:
+            log.warning("Salesloft: the run failed; its finished rows' results: %s", writer.close())
+        raise
 
 
 def raise_if_unwritten(account: Mapping[str, Any] | None) -> None:

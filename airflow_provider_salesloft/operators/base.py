@@ -108,10 +108,13 @@ class SalesloftBaseOperator(BaseOperator):
 
     # -- assets and lineage --------------------------------------------------------------------------------
     def declare_cadence_outlet(self, cadence_id: Any) -> None:
-        """Add the cadence's asset to the task's outlets when ``cadence_id`` is literal."""
+        """Add the cadence's asset to the task's outlets when ``cadence_id`` is literal (once: an outlet
+        already given is not added again, which would emit two events per run on Airflow 2)."""
         self._cadence_outlets = cadence_outlets(cadence_id, self.asset_host)
-        if self._cadence_outlets:
-            self.outlets = [*(self.outlets or []), *self._cadence_outlets]
+        given = [str(getattr(outlet, "uri", "")) for outlet in self.outlets or []]
+        new = [outlet for outlet in self._cadence_outlets if outlet.uri not in given]
+        if new:
+            self.outlets = [*(self.outlets or []), *new]
 
     def emit_cadence_events(self, context: Context) -> None:
         """Attach the run's counts to the declared cadences' asset events."""

@@ -31,7 +31,12 @@ from airflow_provider_salesloft.person_fields import (
     do_not_contact_warning,
     person_fields,
 )
-from airflow_provider_salesloft.results_table import ResultsWriter, check_results_table, raise_if_unwritten
+from airflow_provider_salesloft.results_table import (
+    ResultsWriter,
+    check_results_table,
+    kept_on_failure,
+    raise_if_unwritten,
+)
 from airflow_provider_salesloft.validation import (
     check_choice,
     check_int_range,
@@ -229,22 +234,23 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         tally = UpsertTally()
         upserter = PeopleUpserter(self.hook, self.upsert_key, self.crm_id_type)
         people = self._valid_people(rows, tally, upserter)
-        # Read ahead until the way is decided: a bulk job from the threshold (or break-even) on.
-        ahead: list[tuple[str, dict[str, Any]]] = []
-        for person in people:
-            ahead.append(person)
-            if use_bulk(len(ahead), self.bulk_threshold):
-                break
-        if not use_bulk(len(ahead), self.bulk_threshold):
-            with self._partial_summary_if_interrupted(context, tally, total):
-                self._one_by_one(upserter, ahead, tally)
-            return self._finish(context, tally, method="per_row", elapsed=time.monotonic() - started)
-        name = bulk_job_name(self.dag_id, self.task_id, context)
-        job_id = upserter.start_job(name, (fields for _, fields in chain(ahead, people)))
-        if not self.deferrable:
-            with self._partial_summary_if_interrupted(context, tally, total, bulk_job_id=job_id):
-                job = self.hook.wait_for_bulk_job(job_id, self.poll_interval_s, self.timeout_s)
-            return self._read_results(context, upserter, tally, job_id, job, waited_in="worker")
+        with kept_on_failure(self._results, self.log):
+            # Read ahead until the way is decided: a bulk job from the threshold (or break-even) on.
+            ahead: list[tuple[str, dict[str, Any]]] = []
+            for person in people:
+                ahead.append(person)
+                if use_bulk(len(ahead), self.bulk_threshold):
+                    break
+            if not use_bulk(len(ahead), self.bulk_threshold):
+                with self._partial_summary_if_interrupted(context, tally, total):
+                    self._one_by_one(upserter, ahead, tally)
+                return self._finish(context, tally, method="per_row", elapsed=time.monotonic() - started)
+            name = bulk_job_name(self.dag_id, self.task_id, context)
+            job_id = upserter.start_job(name, (fields for _, fields in chain(ahead, people)))
+            if not self.deferrable:
+                with self._partial_summary_if_interrupted(context, tally, total, bulk_job_id=job_id):
+                    job = self.hook.wait_for_bulk_job(job_id, self.poll_interval_s, self.timeout_s)
+                return self._read_results(context, upserter, tally, job_id, job, waited_in="worker")
         from airflow_provider_salesloft.triggers.bulk_job import SalesloftBulkJobTrigger
 
         carry = {"tally": tally.carry(), "api_calls": self.hook.pacer.stats.requests}
@@ -279,15 +285,16 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         self._open_results(context, carry.get("results"))
         self._row_of = dict(carry.get("row_of") or {})
         upserter = PeopleUpserter(self.hook, self.upsert_key, self.crm_id_type)
-        return self._read_results(
-            context,
-            upserter,
-            tally,
-            job_id,
-            event.get("job") or {},
-            carried_calls=int(carry.get("api_calls", 0)),
-            waited_in="triggerer",
-        )
+        with kept_on_failure(self._results, self.log):
+            return self._read_results(
+                context,
+                upserter,
+                tally,
+                job_id,
+                event.get("job") or {},
+                carried_calls=int(carry.get("api_calls", 0)),
+                waited_in="triggerer",
+            )
 
     # -- steps ---------------------------------------------------------------------------------------------
     def _valid_people(

@@ -25,7 +25,12 @@ from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.report import SyncReport
 from airflow_provider_salesloft.outcomes import RunOutcomes
 from airflow_provider_salesloft.person_fields import check_field_map, do_not_contact_warning
-from airflow_provider_salesloft.results_table import ResultsWriter, check_results_table, raise_if_unwritten
+from airflow_provider_salesloft.results_table import (
+    ResultsWriter,
+    check_results_table,
+    kept_on_failure,
+    raise_if_unwritten,
+)
 from airflow_provider_salesloft.validation import (
     check_choice,
     check_int_range,
@@ -206,7 +211,8 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         self.bulk_poll_interval_s = check_seconds("bulk_poll_interval_s", bulk_poll_interval_s)
         self.bulk_timeout_s = check_seconds("bulk_timeout_s", bulk_timeout_s)
         self.writes_people = create_missing_people
-        self.declare_cadence_outlet(cadence_id)
+        if not dry_run:  # a dry run changes no cadence: no asset event, no downstream run
+            self.declare_cadence_outlet(cadence_id)
 
     def hook_kwargs(self) -> dict[str, Any]:
         """The hook's pool sized for ``max_concurrency``, paced to ``rate_limit_share``."""
@@ -224,7 +230,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             self.log.warning("%s", warning)
         rows, total = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
         results = self._results_writer(context)
-        self.outcomes = RunOutcomes()
+        self.outcomes = RunOutcomes(dry_run=self.is_dry_run)
         with self._report_stream() as stream:
             report = SyncReport(
                 self.log,
@@ -246,9 +252,10 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             )
             check = partial(run.prechecks.require_cadence, defaults["cadence_id"])
             try:
-                run.run(before_first(chunks(rows, self.chunk_size), check))  # the input is read, then checked
+                with kept_on_failure(results, self.log):  # the rows done so far are written, too
+                    run.run(before_first(chunks(rows, self.chunk_size), check))  # read, then checked
             except BaseException as error:  # stopped, timed out or failed: say what was done, then end
-                written = results.close() if results else None  # the rows done so far, too
+                written = results.close() if results else None
                 self._push_partial(context, report, run, total, error, results_table=written)
                 raise
         report.maybe_log_progress(self.hook.pacer.stats.requests, force=True)
@@ -279,7 +286,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
     def _results_writer(self, context: Context) -> ResultsWriter | None:
         if not (self.results_table and self.results_conn_id):
             return None
-        return ResultsWriter.for_task(self.results_conn_id, self.results_table, context)
+        return ResultsWriter.for_task(self.results_conn_id, self.results_table, context, self.is_dry_run)
 
     def _summary(self, report: SyncReport, run: SyncRun, **extra: Any) -> dict[str, Any]:
         return report.summary(
