@@ -111,10 +111,11 @@ class SalesloftBaseOperator(BaseOperator):
         """Add the cadence's asset to the task's outlets when ``cadence_id`` is literal (once: an outlet
         already given is not added again, which would emit two events per run on Airflow 2)."""
         self._cadence_outlets = cadence_outlets(cadence_id, self.asset_host)
-        given = [str(getattr(outlet, "uri", "")) for outlet in self.outlets or []]
+        outlets: list[Any] = list(getattr(self, "outlets", None) or [])
+        given = [str(getattr(outlet, "uri", "")) for outlet in outlets]
         new = [outlet for outlet in self._cadence_outlets if outlet.uri not in given]
         if new:
-            self.outlets = [*(self.outlets or []), *new]
+            self.outlets = [*outlets, *new]
 
     def emit_cadence_events(self, context: Context) -> None:
         """Attach the run's counts to the declared cadences' asset events."""
