@@ -40,6 +40,7 @@ turns probing instead of each spending a request on the same question).
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import threading
@@ -48,7 +49,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from airflow_provider_salesloft.hooks.team_window import TeamWindow, TeamWindowStore
+from airflow_provider_salesloft.hooks.team_window import TeamWindow, TeamWindowStore, window_problem
 from airflow_provider_salesloft.validation import check_rate_limit_share
 
 REMAINING_HEADER = "x-ratelimit-remaining-minute"
@@ -64,6 +65,8 @@ SPEND_SPAN_ANSWERS = 8
 #: Margin on the estimate of what other clients have in flight: overshooting the team's share hurts the
 #: team's other integrations, undershooting only slows us a little.
 FOREIGN_CAUTION = 1.5
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -103,6 +106,7 @@ class RateLimitPacer:
         self._shared: TeamWindow | None = None  # the team's window as last read or written
         self._store_checked_for_probe = False
         self._probing_at: float | None = None  # a blind probe of ours found the old window (epoch), to tell
+        self._invalid_window_noted = False
         self._cond = threading.Condition()
         self.limit_estimate: int | None = None
         self.remaining: int | None = None
@@ -365,7 +369,15 @@ class RateLimitPacer:
             self._store_lock.release()
 
     def _adopt(self, window: TeamWindow | None) -> None:
-        """Start from what the team's tasks learned: the larger limit, the narrower window start."""
+        """Start from what the team's tasks learned: the larger limit, the narrower window start. An invalid
+        window (any store's) is ignored and logged once; the next save replaces it."""
+        if window is not None:
+            problem = window_problem(window, self.window_s, self._wall_clock())
+            if problem is not None:
+                if not self._invalid_window_noted:
+                    self._invalid_window_noted = True
+                    log.warning("Ignoring the team's rate-limit window (%s); learning it alone", problem)
+                window = None
         self._shared = window
         if window is None:
             return
