@@ -65,6 +65,8 @@ SPEND_SPAN_ANSWERS = 8
 #: Margin on the estimate of what other clients have in flight: overshooting the team's share hurts the
 #: team's other integrations, undershooting only slows us a little.
 FOREIGN_CAUTION = 1.5
+#: Shortest sleep of a waiting caller, whatever the clock, the store or the headers say.
+MIN_WAIT_S = 0.01
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +102,7 @@ class RateLimitPacer:
         self._clock = clock
         self._store = store
         self._wall_clock = wall_clock
-        self._store_lock = threading.Lock()
+        self._sharing = False  # a thread is reading or writing the team's store
         self._load_due = store is not None  # read the team's window before the first request
         self._save_due = False
         self._shared: TeamWindow | None = None  # the team's window as last read or written
@@ -211,8 +213,15 @@ class RateLimitPacer:
                 admitted, pause = self._admit(cost)
                 if admitted:
                     return self._clock()
-                if not self._load_due:
-                    self._cond.wait(timeout=max(pause, 0.001))
+                self._wait(pause)
+
+    def _wait(self, pause: float) -> None:
+        """The one place a caller waits (lock held): asleep on the condition, woken by an answer, by the end
+        of a turn at the team's store, or after ``pause`` (at least :data:`MIN_WAIT_S`, whatever the clock
+        says). It returns at once only when the team's store is due and free: the caller goes to it."""
+        if pause <= 0 and (self._load_due or self._save_due) and not self._sharing:
+            return
+        self._cond.wait(timeout=max(pause, MIN_WAIT_S))
 
     def try_acquire(self, cost: int = 1) -> tuple[bool, float]:
         """Let a request of ``cost`` out now if it may: ``(True, 0)``; else ``(False, seconds to wait)``."""
@@ -347,15 +356,17 @@ class RateLimitPacer:
         """Read the team's window from the store, or write what this pacer learned, when due.
 
         Called before a request, outside the pacer's lock (the store may be a call to Airflow's API): one
-        thread does it while the others go on.
+        thread does it while the others go on, or sleep until it is done if they need its answer.
         """
-        if self._store is None or not (self._load_due or self._save_due):
+        if self._store is None:
             return
-        if not self._store_lock.acquire(blocking=False):
-            return
+        with self._cond:
+            if self._sharing or not (self._load_due or self._save_due):
+                return
+            self._sharing = True
+            load, self._load_due = self._load_due, False
         try:
-            if self._load_due:
-                self._load_due = False
+            if load:
                 loaded = self._store.load()
                 with self._cond:
                     self._adopt(loaded)
@@ -366,7 +377,9 @@ class RateLimitPacer:
                 self._store.save(learned)
                 self._shared = learned
         finally:
-            self._store_lock.release()
+            with self._cond:
+                self._sharing = False
+                self._cond.notify_all()
 
     def _adopt(self, window: TeamWindow | None) -> None:
         """Start from what the team's tasks learned: the larger limit, the narrower window start. An invalid
