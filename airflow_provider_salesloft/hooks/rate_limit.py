@@ -49,6 +49,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from airflow_provider_salesloft.hooks.limit_estimate import LimitEstimate
 from airflow_provider_salesloft.hooks.team_window import TeamWindow, TeamWindowStore, window_problem
 from airflow_provider_salesloft.validation import check_rate_limit_share
 
@@ -110,7 +111,7 @@ class RateLimitPacer:
         self._probing_at: float | None = None  # a blind probe of ours found the old window (epoch), to tell
         self._invalid_window_noted = False
         self._cond = threading.Condition()
-        self.limit_estimate: int | None = None
+        self._limit = LimitEstimate()
         self.remaining: int | None = None
         self._answers = 0
         self._need_probe = False
@@ -125,6 +126,11 @@ class RateLimitPacer:
         self._sends: deque[tuple[float, int]] = deque(maxlen=256)  # (let out at, cost) of our requests
         self._looks: deque[tuple[float, int]] = deque(maxlen=SPEND_SPAN_ANSWERS + 1)  # (sent at, remaining)
         self.stats = PacerStats()
+
+    @property
+    def limit_estimate(self) -> int | None:
+        """The team's limit (cost per window) this pacer paces on; None until an answer tells it."""
+        return self._limit.value
 
     # -- window phase (call with the lock held) ----------------------------------------------------------
     def _shift(self, moment: float, near: float) -> float:
@@ -160,6 +166,7 @@ class RateLimitPacer:
         self._window_started_at = sent_at
         self._last_in_window_at = None
         self._looks.clear()
+        self._limit.new_window()
         self._load_due = self._save_due = self._store is not None  # once a window: compare with the team
 
     def _saw_same_window(self, sent_at: float) -> None:
@@ -305,9 +312,10 @@ class RateLimitPacer:
         if remaining is None:
             return
         charged = _int_header(headers, COST_HEADER) or cost
-        if self.limit_estimate is None or remaining + charged > self.limit_estimate:
-            self.limit_estimate = remaining + charged
-            self._save_due = self._store is not None
+        if not self._limit.observe(remaining + charged):
+            return  # out of line with every other answer: not trusted until another agrees
+        if self._store is not None and self._limit.to_share(self._shared.limit if self._shared else None):
+            self._save_due = True
         if self.remaining is not None and remaining > self.remaining + self._inflight_cost + charged:
             self._saw_window_start(sent_at)  # remaining went back up
             self.remaining = remaining
@@ -399,8 +407,7 @@ class RateLimitPacer:
             if 0 <= since < 0.8 * PROBE_EVERY * self.window_s:  # another task of the team just probed
                 self._blocked_until = self._clock() - since + self._probe_gap()
                 self._store_checked_for_probe = False
-        if self.limit_estimate is None or window.limit > self.limit_estimate:
-            self.limit_estimate = window.limit
+        self._limit.adopt_stored(window.limit)
         if window.starts is None:
             return
         now = self._clock()
@@ -419,24 +426,27 @@ class RateLimitPacer:
 
     def _worth_sharing(self) -> TeamWindow | None:
         """What this pacer knows, if it is more than the store holds (a larger limit, a narrower start)."""
-        if self.limit_estimate is None:
+        shared = self._shared
+        news = self._limit.to_share(shared.limit if shared else None)
+        if shared is None and news is None:
             return None
+        limit = news if news is not None else shared.limit if shared is not None else 0
         offset = self._wall_offset()
         starts = None if self._phase is None else (self._phase[0] + offset, self._phase[1] + offset)
-        shared = self._shared
         probed_at, self._probing_at = self._probing_at, None
         better = (
-            shared is None
+            news is not None
             or probed_at is not None
-            or self.limit_estimate > shared.limit
             or (
-                starts is not None and (shared.starts is None or _width(starts) < 0.9 * _width(shared.starts))
+                starts is not None
+                and shared is not None
+                and (shared.starts is None or _width(starts) < 0.9 * _width(shared.starts))
             )
         )
         if not better:
             return None
         return TeamWindow(
-            limit=max(self.limit_estimate, shared.limit if shared else 0),
+            limit=limit,
             starts=starts if starts is not None or shared is None else shared.starts,
             saved_at=self._wall_clock(),
             probed_at=probed_at if probed_at is not None or shared is None else shared.probed_at,
@@ -459,6 +469,7 @@ def _int_header(headers: Mapping[str, str] | None, name: str) -> int | None:
         return None
     value = headers.get(name)
     try:
-        return int(value) if value is not None else None
+        number = int(value) if value is not None else None
     except ValueError:
         return None
+    return number if number is None or number >= 0 else None
