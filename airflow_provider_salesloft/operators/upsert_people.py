@@ -25,7 +25,6 @@ from airflow_provider_salesloft.person_fields import UPSERT_KEYS, check_field_ma
 from airflow_provider_salesloft.validation import (
     check_choice,
     check_int_range,
-    check_rate_limit_share,
     check_seconds,
 )
 
@@ -126,7 +125,8 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     :param timeout_s: how long to wait for a bulk job before failing the task (the job keeps running).
     :param max_failed_rows: the task fails (after pushing the summary) when more rows than this end
         ``failed`` or ``invalid``.
-    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit to use.
+    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit to use (default: the connection's
+        extra ``rate_limit_share``, else 0.9).
     :param max_concurrency: upserts in flight at once on the one-call-each path.
     :param chunk_size: rows fetched per SQL round trip.
     :param salesloft_conn_id: the Salesloft connection (templated).
@@ -148,7 +148,6 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         poll_interval_s: float = 10.0,
         timeout_s: float = 3600.0,
         max_failed_rows: int = 0,
-        rate_limit_share: float = 0.9,
         max_concurrency: int = 8,
         chunk_size: int = 1000,
         **kwargs: Any,
@@ -159,7 +158,6 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         self.upsert_key = check_choice("upsert_key", upsert_key, UPSERT_KEYS)
         if bulk_threshold is not None:
             check_int_range("bulk_threshold", bulk_threshold, 1)
-        check_rate_limit_share(rate_limit_share)
         check_int_range("max_concurrency", max_concurrency, 1, 64)
         check_int_range("chunk_size", chunk_size, 1)
         check_int_range("max_failed_rows", max_failed_rows, 0)
@@ -171,13 +169,12 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         self.poll_interval_s = check_seconds("poll_interval_s", poll_interval_s)
         self.timeout_s = check_seconds("timeout_s", timeout_s)
         self.max_failed_rows = max_failed_rows
-        self.rate_limit_share = rate_limit_share
         self.max_concurrency = max_concurrency
         self.chunk_size = chunk_size
 
     def hook_kwargs(self) -> dict[str, Any]:
-        """The hook's pool sized for ``max_concurrency``, paced to ``rate_limit_share``."""
-        return {"pool_size": max(self.max_concurrency, 2), "rate_limit_share": self.rate_limit_share}
+        """The hook's pool sized for ``max_concurrency``."""
+        return {"pool_size": max(self.max_concurrency, 2)}
 
     # -- execute -----------------------------------------------------------------------------------------
     def execute(self, context: Context) -> dict[str, Any]:
