@@ -50,6 +50,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from airflow_provider_salesloft.hooks.limit_estimate import LimitEstimate
+from airflow_provider_salesloft.hooks.route_costs import RouteCosts
 from airflow_provider_salesloft.hooks.team_window import TeamWindow, TeamWindowStore, window_problem
 from airflow_provider_salesloft.validation import check_rate_limit_share
 
@@ -112,6 +113,7 @@ class RateLimitPacer:
         self._invalid_window_noted = False
         self._cond = threading.Condition()
         self._limit = LimitEstimate()
+        self._costs = RouteCosts()
         self.remaining: int | None = None
         self._answers = 0
         self._need_probe = False
@@ -126,6 +128,11 @@ class RateLimitPacer:
         self._sends: deque[tuple[float, int]] = deque(maxlen=256)  # (let out at, cost) of our requests
         self._looks: deque[tuple[float, int]] = deque(maxlen=SPEND_SPAN_ANSWERS + 1)  # (sent at, remaining)
         self.stats = PacerStats()
+
+    def cost_of(self, route: str | None) -> int:
+        """What a request of ``route`` (``"GET /v2/people/{id}"``) is expected to cost, as answers told."""
+        with self._cond:
+            return self._costs.cost(route, self._limit.value)
 
     @property
     def limit_estimate(self) -> int | None:
@@ -275,8 +282,10 @@ class RateLimitPacer:
         sent_at: float,
         status: int | None,
         headers: Mapping[str, str] | None,
+        route: str | None = None,
     ) -> None:
-        """Record the answer of a request let through by :meth:`acquire` at ``sent_at``."""
+        """Record the answer of a request of ``cost`` let through by :meth:`acquire` at ``sent_at`` (its
+        route, when given, learns what it costs)."""
         with self._cond:
             self._inflight -= 1
             self._inflight_cost -= cost
@@ -302,11 +311,11 @@ class RateLimitPacer:
                 self._block_until_next_window(self._clock())
             else:
                 self._need_probe = False
-                self._read_headers(sent_at, headers, cost, probe)
+                self._read_headers(sent_at, headers, cost, probe, route)
             self._cond.notify_all()
 
     def _read_headers(
-        self, sent_at: float, headers: Mapping[str, str] | None, cost: int, probe: bool
+        self, sent_at: float, headers: Mapping[str, str] | None, cost: int, probe: bool, route: str | None
     ) -> None:
         remaining = _int_header(headers, REMAINING_HEADER)
         if remaining is None:
@@ -314,6 +323,7 @@ class RateLimitPacer:
         charged = _int_header(headers, COST_HEADER) or cost
         if not self._limit.observe(remaining + charged):
             return  # out of line with every other answer: not trusted until another agrees
+        self._costs.learn(route, charged)
         if self._store is not None and self._limit.to_share(self._shared.limit if self._shared else None):
             self._save_due = True
         if self.remaining is not None and remaining > self.remaining + self._inflight_cost + charged:
