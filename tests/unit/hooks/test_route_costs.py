@@ -3,13 +3,8 @@ not believed), and the pacer admits by cost, not by count."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 from airflow_provider_salesloft.hooks.rate_limit import COST_HEADER, REMAINING_HEADER, RateLimitPacer
 from airflow_provider_salesloft.hooks.route_costs import RouteCosts, route_of
-from airflow_provider_salesloft.testing import SalesloftSimulator
 
 
 def test_routes_are_method_and_path_template() -> None:
@@ -60,14 +55,3 @@ def test_the_pacer_admits_by_cost() -> None:
             in_flight.clear()
     assert pacer.cost_of(route) == 3
     assert 48 <= spent <= 51 + 3, spent  # half of 100, by cost (counting calls, it would spend all 100)
-
-
-@pytest.mark.salesloft_simulator(route_costs={"GET /v2/me": 3})
-def test_the_hook_learns_a_routes_cost_from_the_simulator(
-    salesloft_simulator: SalesloftSimulator, make_hook: Any
-) -> None:
-    hook = make_hook(salesloft_simulator)
-    for _ in range(3):
-        hook.get_me()
-    assert hook.pacer.cost_of("GET /v2/me") == 3
-    assert sum(salesloft_simulator.stats.cost_by_window.values()) == 9
