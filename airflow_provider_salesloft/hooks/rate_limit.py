@@ -45,12 +45,12 @@ import math
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from airflow_provider_salesloft.hooks.limit_estimate import LimitEstimate
 from airflow_provider_salesloft.hooks.route_costs import RouteCosts
+from airflow_provider_salesloft.hooks.spend_estimate import ForeignSpend
 from airflow_provider_salesloft.hooks.team_window import TeamWindow, TeamWindowStore, window_problem
 from airflow_provider_salesloft.validation import check_rate_limit_share
 
@@ -62,8 +62,6 @@ PROBE_EVERY = 0.2
 PROBE_RESERVE = 0.01
 #: Stop narrowing the window start once it is known this precisely (share of a window).
 PHASE_PRECISION = 0.01
-#: Others' spend is measured between an answer and the one this many answers before it, in one window.
-SPEND_SPAN_ANSWERS = 8
 #: Margin on the estimate of what other clients have in flight: overshooting the team's share hurts the
 #: team's other integrations, undershooting only slows us a little.
 FOREIGN_CAUTION = 1.5
@@ -123,10 +121,7 @@ class RateLimitPacer:
         self._window_started_at: float | None = None  # send time of the first request seen in this window
         self._last_in_window_at: float | None = None  # latest send time of a request seen in this window
         self._phase: tuple[float, float] | None = None  # a window started in (lo, hi]
-        self._foreign = 0.0  # cost other clients of the team have in flight, estimated
-        self._round_trip = 0.0  # seconds from letting a request out to its answer (moving average)
-        self._sends: deque[tuple[float, int]] = deque(maxlen=256)  # (let out at, cost) of our requests
-        self._looks: deque[tuple[float, int]] = deque(maxlen=SPEND_SPAN_ANSWERS + 1)  # (sent at, remaining)
+        self._spend = ForeignSpend()  # what other clients of the team have in flight
         self.stats = PacerStats()
 
     def cost_of(self, route: str | None) -> int:
@@ -172,7 +167,7 @@ class RateLimitPacer:
         self._phase = (lo, hi)
         self._window_started_at = sent_at
         self._last_in_window_at = None
-        self._looks.clear()
+        self._spend.restart()
         self._limit.new_window()
         self._load_due = self._save_due = self._store is not None  # once a window: compare with the team
 
@@ -189,7 +184,7 @@ class RateLimitPacer:
         """Hold every caller until a new window may have begun; then one probe goes first."""
         upcoming = self._next_start_interval(now)
         if upcoming is not None and upcoming[1] <= now:
-            if self._foreign > 0:
+            if self._spend.in_flight > 0:
                 # The window turned, and the other clients of the team spent it before us: the next one.
                 behind = math.floor((now - upcoming[1]) / self.window_s + 1) * self.window_s
                 upcoming = (upcoming[0] + behind, upcoming[1] + behind)
@@ -204,7 +199,7 @@ class RateLimitPacer:
             # other clients spending the team's budget, every task's probes landing in the old window would
             # add up past the share: enter at the end at once.
             narrow = hi - lo <= PHASE_PRECISION * self.window_s
-            moment = hi if narrow or self._foreign > 0 else (lo + hi) / 2
+            moment = hi if narrow or self._spend.in_flight > 0 else (lo + hi) / 2
         self._blocked_until = max(self._blocked_until, moment, now)
         self._need_probe = True
 
@@ -215,8 +210,10 @@ class RateLimitPacer:
 
     def _reserve(self) -> float:
         limit = self.limit_estimate or 0
-        base = max((1.0 - self.share) * limit, float(math.ceil(PROBE_RESERVE * limit)))
-        return base + math.ceil(self._foreign * FOREIGN_CAUTION)  # what other clients may have in flight
+        probe = max(math.ceil(PROBE_RESERVE * limit), self._costs.largest())  # a probe of any route fits
+        base = max((1.0 - self.share) * limit, float(probe))
+        others = math.ceil(self._spend.in_flight * FOREIGN_CAUTION)  # what other clients may have in flight
+        return base + others
 
     # -- public API ------------------------------------------------------------------------------------
     def acquire(self, cost: int = 1) -> float:
@@ -272,7 +269,7 @@ class RateLimitPacer:
         self._store_checked_for_probe = False
         self._inflight += 1
         self._inflight_cost += cost
-        self._sends.append((now, cost))
+        self._spend.sent(now, cost)
         self.stats.requests += 1
         return True, 0.0
 
@@ -290,7 +287,7 @@ class RateLimitPacer:
             self._inflight -= 1
             self._inflight_cost -= cost
             self._answers += 1
-            self._round_trip = 0.8 * self._round_trip + 0.2 * max(0.0, self._clock() - sent_at)
+            self._spend.answered(self._clock() - sent_at)
             if status == 429:
                 self.stats.rate_limited += 1
             stale = self._window_started_at is not None and sent_at < self._window_started_at
@@ -300,7 +297,7 @@ class RateLimitPacer:
             elif stale:
                 pass  # sent before the latest known window start: tells nothing about the current window
             elif status == 429:
-                if self._need_probe and self._foreign <= 0:
+                if self._need_probe and self._spend.in_flight <= 0:
                     # A probe at the predicted window start found it spent, and nobody else spends: the
                     # guess was wrong. (With others spending, they may simply have spent the new window.)
                     self._phase = None
@@ -333,30 +330,11 @@ class RateLimitPacer:
             self._saw_same_window(sent_at)
             self.remaining = remaining if self.remaining is None else min(self.remaining, remaining)
         if probe:  # a lone request after a pause: a new starting point, not a measure of others' pace
-            self._looks.clear()
-            self._looks.append((sent_at, remaining))
+            self._spend.restart(sent_at, remaining)
             if self._window_started_at != sent_at:
                 self._tell_team_probe_found_old_window(sent_at)
         else:
-            self._measure_foreign_spend(sent_at, remaining)
-
-    def _measure_foreign_spend(self, sent_at: float, remaining: int) -> None:
-        """Estimate what other clients of the team have in flight from how fast they spend.
-
-        Between the answers to two of our requests of one window, ``remaining`` fell by everything charged in
-        between; what our own requests let out in between do not explain is someone else's. Their rate times
-        a round trip is what they have in flight at any moment, unseen by us. Measured over several answers
-        (not two neighbours, whose answers may arrive out of order); kept from window to window, so that the
-        burst at a window's start is held back by what the others spent in the last one.
-        """
-        if self._looks:
-            since, remaining_then = self._looks[0]
-            span = sent_at - since
-            if span > 0 and span >= self._round_trip / 2:
-                ours = sum(cost for at, cost in self._sends if since < at <= sent_at)
-                theirs = max(0, remaining_then - remaining - ours)
-                self._foreign = min(theirs / span * self._round_trip, float(self.limit_estimate or 0))
-        self._looks.append((sent_at, remaining))
+            self._spend.measure(sent_at, remaining, self.limit_estimate)
 
     # -- the team's shared window ----------------------------------------------------------------------
     def _wall_offset(self) -> float:

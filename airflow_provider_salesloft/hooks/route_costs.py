@@ -38,6 +38,10 @@ class RouteCosts:
         cost = ordered[(len(ordered) - 1) // 2]  # the median, the lower one of two
         return max(1, min(cost, limit)) if limit else max(1, cost)
 
+    def largest(self) -> int:
+        """The largest cost of any route seen (1 before any)."""
+        return max((self.cost(route) for route in self._seen), default=1)
+
     def learn(self, route: str | None, charged: int) -> None:
         """Record what an answer of ``route`` reported it cost."""
         if route is not None and charged > 0:

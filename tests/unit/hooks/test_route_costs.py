@@ -55,3 +55,17 @@ def test_the_pacer_admits_by_cost() -> None:
             in_flight.clear()
     assert pacer.cost_of(route) == 3
     assert 48 <= spent <= 51 + 3, spent  # half of 100, by cost (counting calls, it would spend all 100)
+
+
+def test_the_probe_reserve_holds_the_costliest_route() -> None:
+    """At share 1.0 the 1 % kept for probes (1 of 100) cannot pay a probe costing 3: it keeps 3."""
+    clock = Clock()
+    pacer = RateLimitPacer(share=1.0, window_s=60.0, clock=clock)
+    route = "POST /v2/cadence_memberships"
+    for remaining in (99, 96):
+        assert pacer.try_acquire(pacer.cost_of(route))[0]
+        pacer.release(
+            pacer.cost_of(route), clock(), 200, {REMAINING_HEADER: str(remaining), COST_HEADER: "3"}, route
+        )
+    assert pacer.cost_of(route) == 3
+    assert pacer._reserve() == 3
