@@ -6,7 +6,9 @@ before it. One answer may be wrong (a proxy's or a counter's glitch: ``remaining
 
 * an answer above the estimate by more than :data:`OUTLIER` is held, not believed, until a second one
   agrees with it (a real raise shows in every later answer); the pacer ignores a held answer, its
-  ``remaining`` too;
+  ``remaining`` too. Until the estimate rests on something (the team's stored limit, or a window the task
+  saw begin), only an answer :data:`UNGROUNDED_OUTLIER` times above it is held: a task that joined while
+  others spent has seen less than the limit;
 * the estimate is the largest believed value of the last :data:`MEMORY_WINDOWS` windows this task saw: an
   estimate that no window reaches again decays to what they reach;
 * the team's stored limit (:mod:`~airflow_provider_salesloft.hooks.team_window`) is taken as it is while
@@ -23,6 +25,8 @@ from collections import deque
 MEMORY_WINDOWS = 5
 #: An answer above the estimate by more than this share is held until a second one agrees (within as much).
 OUTLIER = 0.1
+#: The same, while the estimate rests on no window the task saw begin nor on the team's stored limit.
+UNGROUNDED_OUTLIER = 3.0
 #: A stored limit is trusted up to this multiple of what this task's windows reach (others may have spent
 #: much of a window before this task's first answer in it, while the team learns when windows start)...
 STORED_MARGIN = 2.0
@@ -68,7 +72,8 @@ class LimitEstimate:
         """Record an answer's ``remaining + cost``; False when it is held (above the estimate by more than
         :data:`OUTLIER`, no other answer agreeing yet): the caller then ignores the answer."""
         current = self.value
-        if current is not None and seen > (1 + OUTLIER) * current:
+        grounded = self._stored is not None or any(began for began, _ in self._windows)
+        if current is not None and seen > (1 + (OUTLIER if grounded else UNGROUNDED_OUTLIER)) * current:
             held, self._held = self._held, seen
             if held is None or not _agree(held, seen):
                 return False

@@ -18,6 +18,7 @@ def test_the_first_answer_stands_until_others_come() -> None:
 
 def test_one_outlier_is_held_and_never_adopted() -> None:
     limit = LimitEstimate()
+    limit.new_window()
     for seen in (600, 599, 598):
         limit.observe(seen)
     assert not limit.observe(60000)
@@ -27,6 +28,7 @@ def test_one_outlier_is_held_and_never_adopted() -> None:
 
 def test_a_raise_is_adopted_at_its_second_answer() -> None:
     limit = LimitEstimate()
+    limit.new_window()
     limit.observe(600)
     assert not limit.observe(1200)
     assert limit.observe(1199)
@@ -61,8 +63,25 @@ def test_no_single_outlier_is_ever_adopted(answers: list[int], outlier: int, at:
     """Invariant: answers of a limit of at most 100, with one outlier anywhere after the first answer: the
     estimate never exceeds what the real answers showed."""
     limit = LimitEstimate()
+    limit.adopt_stored(50)
     at = 1 + at % len(answers)
     for index, seen in enumerate([*answers[:at], outlier, *answers[at:]]):
         limit.observe(seen)
         if index >= at:
             assert limit.value is not None and limit.value <= max(answers)
+
+
+def test_before_any_ground_a_larger_answer_is_believed() -> None:
+    """A task that joined while others spent saw less than the limit: until it has seen a window begin (or
+    has the team's stored limit), the first full window's answers are what it learns from."""
+    limit = LimitEstimate()
+    assert limit.observe(31)
+    assert limit.observe(100)
+    assert limit.value == 100
+    assert not _after(600, 60000)  # but a glitch a hundred times the first answer is held
+
+
+def _after(first: int, second: int) -> bool:
+    limit = LimitEstimate()
+    limit.observe(first)
+    return limit.observe(second)
