@@ -41,6 +41,13 @@ EXTRA_FIELDS = (
     FormField("oauth_url", "OAuth token URL", f"Default {DEFAULT_TOKEN_URL}. (Also read as token_url.)"),
     FormField("app_url", "Salesloft web app URL", f"For links from tasks. Default {DEFAULT_APP_URL}."),
     FormField("timeout", "Request timeout (seconds)", "Default 30.", number=True),
+    FormField(
+        "rate_limit_share",
+        "Rate-limit share",
+        "Share (0, 1] of the team's Salesloft rate limit this connection's tasks may use; the rest stays "
+        "free for the team's other integrations. Default 0.9. An operator's rate_limit_share overrides it.",
+        number=True,
+    ),
 )
 
 HIDDEN_FIELDS = ["schema", "port", "login"]
@@ -51,6 +58,7 @@ PLACEHOLDERS = {
     "oauth_url": DEFAULT_TOKEN_URL,
     "app_url": DEFAULT_APP_URL,
     "timeout": "30",
+    "rate_limit_share": "0.9",
 }
 
 

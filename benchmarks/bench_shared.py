@@ -9,7 +9,16 @@ side by side in one run, for 2 and 4 syncs at shares 1.0 and 0.5 of a 600/min li
   of ``share x limit`` (the issue's target: 90-102 %);
 - each sync's attempts per request (calls over calls that were not refused).
 
-``--quick`` keeps the per-minute rate with 10-second windows (100 calls a window).
+Then (issue #22):
+
+- **costly writes**: the same four runs with adds costing 3 (``route_costs``): 429s, use of the share by
+  cost;
+- **one glitched answer**: a sync of 2,000 adds at share 0.9 whose 300th answer reports ``remaining
+  59999``, then a second sync started after it (reading the team's Variable): use of the share in each full
+  window after each sync's second.
+
+``--quick`` keeps the per-minute rate with 10-second windows (100 calls a window), and the glitch syncs add
+600 people each. ``--scenarios`` picks some of ``shared,costly,glitch``.
 """
 
 from __future__ import annotations
@@ -43,22 +52,32 @@ def worker(first: int, count: int, share: float) -> dict[str, Any]:
     }
 
 
-def side_by_side(syncs: int, share: float, window_s: float, windows: int) -> dict[str, Any]:
+def start_worker(first: int, count: int, share: float) -> subprocess.Popen[str]:
+    """One sync in its own process (as an Airflow task runs)."""
+    return subprocess.Popen(
+        [sys.executable, __file__, "--worker", str(first), str(count), str(share)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def result_of(process: subprocess.Popen[str]) -> dict[str, Any]:
+    return json.loads(process.communicate()[0].strip().splitlines()[-1])
+
+
+def side_by_side(
+    syncs: int, share: float, window_s: float, windows: int, add_cost: int = 1
+) -> dict[str, Any]:
     per_window = round(600 * window_s / 60)
     allowed = share * per_window
-    each = int(allowed * windows / syncs)
+    each = int(allowed * windows / syncs / add_cost)
     with simulator(
         people=each * syncs + 10, rate_limit=per_window, rate_window_s=window_s, latency_ms=(20, 50)
     ) as (_, admin):
-        processes = [
-            subprocess.Popen(
-                [sys.executable, __file__, "--worker", str(1 + n * each), str(each), str(share)],
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for n in range(syncs)
-        ]
-        results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in processes]
+        if add_cost != 1:
+            admin("/_sim/faults", {"route_costs": {"POST /v2/cadence_memberships": add_cost}})
+        processes = [start_worker(1 + n * each, each, share) for n in range(syncs)]
+        results = [result_of(p) for p in processes]
         stats = admin("/_sim/stats")
     origin = stats["rate_window_origin"]
     costs = {int(window): cost for window, cost in stats["cost_by_window"].items()}
@@ -70,6 +89,7 @@ def side_by_side(syncs: int, share: float, window_s: float, windows: int) -> dic
     return {
         "syncs": syncs,
         "rate_limit_share": share,
+        "add_cost": add_cost,
         "rows_per_sync": each,
         "added": sum(r["added"] for r in results),
         "calls": stats["calls"],
@@ -83,12 +103,55 @@ def side_by_side(syncs: int, share: float, window_s: float, windows: int) -> dic
     }
 
 
+def after_a_glitch(window_s: float, adds: int, share: float = 0.9, at_call: int = 300) -> dict[str, Any]:
+    """A sync whose ``at_call``-th answer reports ``remaining 59999``, then a second sync started after it."""
+    per_window = round(600 * window_s / 60)
+    allowed = share * per_window
+    with simulator(
+        people=2 * adds + 10, rate_limit=per_window, rate_window_s=window_s, latency_ms=(20, 50)
+    ) as (
+        _,
+        admin,
+    ):
+        admin("/_sim/faults", {"glitch_remaining_at_call": at_call})
+        results = [
+            result_of(start_worker(1 + n * adds, adds, share)) for n in range(2)
+        ]  # one after the other
+        stats = admin("/_sim/stats")
+    origin = stats["rate_window_origin"]
+    costs = {int(window): cost for window, cost in stats["cost_by_window"].items()}
+    tasks = []
+    for result in results:
+        first = math.ceil((result["started"] - origin) / window_s) + 2  # the full windows after its second
+        last = math.floor((result["ended"] - origin) / window_s) - 1
+        tasks.append(
+            {
+                "added": result["added"],
+                "requests": result["requests"],
+                "use_of_share_after_second_window": [
+                    round(costs.get(window, 0) / allowed, 3) for window in range(first, last + 1)
+                ],
+            }
+        )
+    return {
+        "adds_per_sync": adds,
+        "rate_limit_share": share,
+        "glitch_at_call": at_call,
+        "tasks": tasks,
+        "rate_limited": stats["rate_limited"],
+        "calls": stats["calls"],
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="10-second windows instead of 60 (same rate)")
     parser.add_argument("--windows", type=int, default=6, help="windows of work for the syncs together")
+    parser.add_argument(
+        "--scenarios", default="shared,costly,glitch", help="comma-separated: shared,costly,glitch"
+    )
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -98,15 +161,33 @@ def main() -> int:
     setup_airflow_home()
     window = 10.0 if args.quick else 60.0
     results: dict[str, Any] = {"quick": args.quick, "machine": f"{os.cpu_count()} cores", "runs": []}
-    print(f"== syncs side by side, one team, 600/min (window {window:.0f} s)", flush=True)
-    for syncs in (2, 4):
-        for share in (1.0, 0.5):
-            run = side_by_side(syncs, share, window, args.windows)
-            results["runs"].append(run)
+    scenarios = args.scenarios.split(",")
+    for add_cost, name in ((1, "shared"), (3, "costly")):
+        if name not in scenarios:
+            continue
+        print(
+            f"== syncs side by side, one team, 600/min (window {window:.0f} s), adds cost {add_cost}",
+            flush=True,
+        )
+        for syncs in (2, 4):
+            for share in (1.0, 0.5):
+                run = side_by_side(syncs, share, window, args.windows, add_cost)
+                results["runs"].append(run)
+                print(
+                    f"   {syncs} syncs at share {share}: use of the share per window all worked "
+                    f"{run['use_of_share']}; 429s {run['share_429']:.2%} of {run['calls']} calls; "
+                    f"attempts per request {run['attempts_per_request']}",
+                    flush=True,
+                )
+    if "glitch" in scenarios:
+        adds = 600 if args.quick else 2000
+        print(f"== one answer reports remaining 59999 (call 300), {adds} adds, share 0.9; then a second sync")
+        glitch = after_a_glitch(window, adds)
+        results["glitch"] = glitch
+        for number, task in enumerate(glitch["tasks"], 1):
             print(
-                f"   {syncs} syncs at share {share}: use of the share per window all worked "
-                f"{run['use_of_share']}; 429s {run['share_429']:.2%} of {run['calls']} calls; attempts per "
-                f"request {run['attempts_per_request']}",
+                f"   sync {number}: added {task['added']}; use of the share in each full window after its "
+                f"second {task['use_of_share_after_second_window']}",
                 flush=True,
             )
     RESULTS.mkdir(exist_ok=True)

@@ -47,6 +47,7 @@ NUMBER_RANGES: dict[str, NumberRange] = {
     "retry_max_elapsed_s": NumberRange(0, 7 * 86400, low_open=True),
     "retry_backoff_base_s": NumberRange(0, 3600),
     "retry_backoff_max_s": NumberRange(0, 3600),
+    "rate_limit_share": NumberRange(0, 1, low_open=True),
 }
 
 

@@ -40,16 +40,19 @@ turns probing instead of each spending a request on the same question).
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from airflow_provider_salesloft.hooks.limit_estimate import LimitEstimate
+from airflow_provider_salesloft.hooks.route_costs import RouteCosts
+from airflow_provider_salesloft.hooks.spend_estimate import ForeignSpend
 from airflow_provider_salesloft.hooks.stopping import stopped_error
-from airflow_provider_salesloft.hooks.team_window import TeamWindow, TeamWindowStore
+from airflow_provider_salesloft.hooks.team_window import TeamWindow, TeamWindowStore, window_problem
 from airflow_provider_salesloft.validation import check_rate_limit_share
 
 REMAINING_HEADER = "x-ratelimit-remaining-minute"
@@ -60,11 +63,13 @@ PROBE_EVERY = 0.2
 PROBE_RESERVE = 0.01
 #: Stop narrowing the window start once it is known this precisely (share of a window).
 PHASE_PRECISION = 0.01
-#: Others' spend is measured between an answer and the one this many answers before it, in one window.
-SPEND_SPAN_ANSWERS = 8
 #: Margin on the estimate of what other clients have in flight: overshooting the team's share hurts the
 #: team's other integrations, undershooting only slows us a little.
 FOREIGN_CAUTION = 1.5
+#: Shortest sleep of a waiting caller, whatever the clock, the store or the headers say.
+MIN_WAIT_S = 0.01
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -98,14 +103,16 @@ class RateLimitPacer:
         self._clock = clock
         self._store = store
         self._wall_clock = wall_clock
-        self._store_lock = threading.Lock()
+        self._sharing = False  # a thread is reading or writing the team's store
         self._load_due = store is not None  # read the team's window before the first request
         self._save_due = False
         self._shared: TeamWindow | None = None  # the team's window as last read or written
         self._store_checked_for_probe = False
         self._probing_at: float | None = None  # a blind probe of ours found the old window (epoch), to tell
+        self._invalid_window_noted = False
         self._cond = threading.Condition()
-        self.limit_estimate: int | None = None
+        self._limit = LimitEstimate()
+        self._costs = RouteCosts()
         self.remaining: int | None = None
         self._answers = 0
         self._need_probe = False
@@ -115,12 +122,19 @@ class RateLimitPacer:
         self._window_started_at: float | None = None  # send time of the first request seen in this window
         self._last_in_window_at: float | None = None  # latest send time of a request seen in this window
         self._phase: tuple[float, float] | None = None  # a window started in (lo, hi]
-        self._foreign = 0.0  # cost other clients of the team have in flight, estimated
-        self._round_trip = 0.0  # seconds from letting a request out to its answer (moving average)
-        self._sends: deque[tuple[float, int]] = deque(maxlen=256)  # (let out at, cost) of our requests
-        self._looks: deque[tuple[float, int]] = deque(maxlen=SPEND_SPAN_ANSWERS + 1)  # (sent at, remaining)
+        self._spend = ForeignSpend()  # what other clients of the team have in flight
         self.stats = PacerStats()
         self.stopped: str | None = None  # why the task is stopping (see :meth:`stop`)
+
+    def cost_of(self, route: str | None) -> int:
+        """What a request of ``route`` (``"GET /v2/people/{id}"``) is expected to cost, as answers told."""
+        with self._cond:
+            return self._costs.cost(route, self._limit.value)
+
+    @property
+    def limit_estimate(self) -> int | None:
+        """The team's limit (cost per window) this pacer paces on; None until an answer tells it."""
+        return self._limit.value
 
     # -- window phase (call with the lock held) ----------------------------------------------------------
     def _shift(self, moment: float, near: float) -> float:
@@ -155,7 +169,8 @@ class RateLimitPacer:
         self._phase = (lo, hi)
         self._window_started_at = sent_at
         self._last_in_window_at = None
-        self._looks.clear()
+        self._spend.restart()
+        self._limit.new_window()
         self._load_due = self._save_due = self._store is not None  # once a window: compare with the team
 
     def _saw_same_window(self, sent_at: float) -> None:
@@ -171,7 +186,7 @@ class RateLimitPacer:
         """Hold every caller until a new window may have begun; then one probe goes first."""
         upcoming = self._next_start_interval(now)
         if upcoming is not None and upcoming[1] <= now:
-            if self._foreign > 0:
+            if self._spend.in_flight > 0:
                 # The window turned, and the other clients of the team spent it before us: the next one.
                 behind = math.floor((now - upcoming[1]) / self.window_s + 1) * self.window_s
                 upcoming = (upcoming[0] + behind, upcoming[1] + behind)
@@ -186,7 +201,7 @@ class RateLimitPacer:
             # other clients spending the team's budget, every task's probes landing in the old window would
             # add up past the share: enter at the end at once.
             narrow = hi - lo <= PHASE_PRECISION * self.window_s
-            moment = hi if narrow or self._foreign > 0 else (lo + hi) / 2
+            moment = hi if narrow or self._spend.in_flight > 0 else (lo + hi) / 2
         self._blocked_until = max(self._blocked_until, moment, now)
         self._need_probe = True
 
@@ -197,8 +212,10 @@ class RateLimitPacer:
 
     def _reserve(self) -> float:
         limit = self.limit_estimate or 0
-        base = max((1.0 - self.share) * limit, float(math.ceil(PROBE_RESERVE * limit)))
-        return base + math.ceil(self._foreign * FOREIGN_CAUTION)  # what other clients may have in flight
+        probe = max(math.ceil(PROBE_RESERVE * limit), self._costs.largest())  # a probe of any route fits
+        base = max((1.0 - self.share) * limit, float(probe))
+        others = math.ceil(self._spend.in_flight * FOREIGN_CAUTION)  # what other clients may have in flight
+        return base + others
 
     # -- public API ------------------------------------------------------------------------------------
     def stop(self, reason: str) -> None:
@@ -225,8 +242,15 @@ class RateLimitPacer:
                 admitted, pause = self._admit(cost)
                 if admitted:
                     return self._clock()
-                if not self._load_due:
-                    self._cond.wait(timeout=max(pause, 0.001))
+                self._wait(pause)
+
+    def _wait(self, pause: float) -> None:
+        """The one place a caller waits (lock held): asleep on the condition, woken by an answer, by the end
+        of a turn at the team's store, or after ``pause`` (at least :data:`MIN_WAIT_S`, whatever the clock
+        says). It returns at once only when the team's store is due and free: the caller goes to it."""
+        if pause <= 0 and (self._load_due or self._save_due) and not self._sharing:
+            return
+        self._cond.wait(timeout=max(pause, MIN_WAIT_S))
 
     def try_acquire(self, cost: int = 1) -> tuple[bool, float]:
         """Let a request of ``cost`` out now if it may: ``(True, 0)``; else ``(False, seconds to wait)``."""
@@ -263,7 +287,7 @@ class RateLimitPacer:
         self._store_checked_for_probe = False
         self._inflight += 1
         self._inflight_cost += cost
-        self._sends.append((now, cost))
+        self._spend.sent(now, cost)
         self.stats.requests += 1
         return True, 0.0
 
@@ -273,13 +297,15 @@ class RateLimitPacer:
         sent_at: float,
         status: int | None,
         headers: Mapping[str, str] | None,
+        route: str | None = None,
     ) -> None:
-        """Record the answer of a request let through by :meth:`acquire` at ``sent_at``."""
+        """Record the answer of a request of ``cost`` let through by :meth:`acquire` at ``sent_at`` (its
+        route, when given, learns what it costs)."""
         with self._cond:
             self._inflight -= 1
             self._inflight_cost -= cost
             self._answers += 1
-            self._round_trip = 0.8 * self._round_trip + 0.2 * max(0.0, self._clock() - sent_at)
+            self._spend.answered(self._clock() - sent_at)
             if status == 429:
                 self.stats.rate_limited += 1
             stale = self._window_started_at is not None and sent_at < self._window_started_at
@@ -289,7 +315,7 @@ class RateLimitPacer:
             elif stale:
                 pass  # sent before the latest known window start: tells nothing about the current window
             elif status == 429:
-                if self._need_probe and self._foreign <= 0:
+                if self._need_probe and self._spend.in_flight <= 0:
                     # A probe at the predicted window start found it spent, and nobody else spends: the
                     # guess was wrong. (With others spending, they may simply have spent the new window.)
                     self._phase = None
@@ -300,19 +326,21 @@ class RateLimitPacer:
                 self._block_until_next_window(self._clock())
             else:
                 self._need_probe = False
-                self._read_headers(sent_at, headers, cost, probe)
+                self._read_headers(sent_at, headers, cost, probe, route)
             self._cond.notify_all()
 
     def _read_headers(
-        self, sent_at: float, headers: Mapping[str, str] | None, cost: int, probe: bool
+        self, sent_at: float, headers: Mapping[str, str] | None, cost: int, probe: bool, route: str | None
     ) -> None:
         remaining = _int_header(headers, REMAINING_HEADER)
         if remaining is None:
             return
         charged = _int_header(headers, COST_HEADER) or cost
-        if self.limit_estimate is None or remaining + charged > self.limit_estimate:
-            self.limit_estimate = remaining + charged
-            self._save_due = self._store is not None
+        if not self._limit.observe(remaining + charged):
+            return  # out of line with every other answer: not trusted until another agrees
+        self._costs.learn(route, charged)
+        if self._store is not None and self._limit.to_share(self._shared.limit if self._shared else None):
+            self._save_due = True
         if self.remaining is not None and remaining > self.remaining + self._inflight_cost + charged:
             self._saw_window_start(sent_at)  # remaining went back up
             self.remaining = remaining
@@ -320,30 +348,11 @@ class RateLimitPacer:
             self._saw_same_window(sent_at)
             self.remaining = remaining if self.remaining is None else min(self.remaining, remaining)
         if probe:  # a lone request after a pause: a new starting point, not a measure of others' pace
-            self._looks.clear()
-            self._looks.append((sent_at, remaining))
+            self._spend.restart(sent_at, remaining)
             if self._window_started_at != sent_at:
                 self._tell_team_probe_found_old_window(sent_at)
         else:
-            self._measure_foreign_spend(sent_at, remaining)
-
-    def _measure_foreign_spend(self, sent_at: float, remaining: int) -> None:
-        """Estimate what other clients of the team have in flight from how fast they spend.
-
-        Between the answers to two of our requests of one window, ``remaining`` fell by everything charged in
-        between; what our own requests let out in between do not explain is someone else's. Their rate times
-        a round trip is what they have in flight at any moment, unseen by us. Measured over several answers
-        (not two neighbours, whose answers may arrive out of order); kept from window to window, so that the
-        burst at a window's start is held back by what the others spent in the last one.
-        """
-        if self._looks:
-            since, remaining_then = self._looks[0]
-            span = sent_at - since
-            if span > 0 and span >= self._round_trip / 2:
-                ours = sum(cost for at, cost in self._sends if since < at <= sent_at)
-                theirs = max(0, remaining_then - remaining - ours)
-                self._foreign = min(theirs / span * self._round_trip, float(self.limit_estimate or 0))
-        self._looks.append((sent_at, remaining))
+            self._spend.measure(sent_at, remaining, self.limit_estimate)
 
     # -- the team's shared window ----------------------------------------------------------------------
     def _wall_offset(self) -> float:
@@ -361,15 +370,17 @@ class RateLimitPacer:
         """Read the team's window from the store, or write what this pacer learned, when due.
 
         Called before a request, outside the pacer's lock (the store may be a call to Airflow's API): one
-        thread does it while the others go on.
+        thread does it while the others go on, or sleep until it is done if they need its answer.
         """
-        if self._store is None or not (self._load_due or self._save_due):
+        if self._store is None:
             return
-        if not self._store_lock.acquire(blocking=False):
-            return
+        with self._cond:
+            if self._sharing or not (self._load_due or self._save_due):
+                return
+            self._sharing = True
+            load, self._load_due = self._load_due, False
         try:
-            if self._load_due:
-                self._load_due = False
+            if load:
                 loaded = self._store.load()
                 with self._cond:
                     self._adopt(loaded)
@@ -380,10 +391,20 @@ class RateLimitPacer:
                 self._store.save(learned)
                 self._shared = learned
         finally:
-            self._store_lock.release()
+            with self._cond:
+                self._sharing = False
+                self._cond.notify_all()
 
     def _adopt(self, window: TeamWindow | None) -> None:
-        """Start from what the team's tasks learned: the larger limit, the narrower window start."""
+        """Start from what the team's tasks learned: the larger limit, the narrower window start. An invalid
+        window (any store's) is ignored and logged once; the next save replaces it."""
+        if window is not None:
+            problem = window_problem(window, self.window_s, self._wall_clock())
+            if problem is not None:
+                if not self._invalid_window_noted:
+                    self._invalid_window_noted = True
+                    log.warning("Ignoring the team's rate-limit window (%s); learning it alone", problem)
+                window = None
         self._shared = window
         if window is None:
             return
@@ -392,8 +413,7 @@ class RateLimitPacer:
             if 0 <= since < 0.8 * PROBE_EVERY * self.window_s:  # another task of the team just probed
                 self._blocked_until = self._clock() - since + self._probe_gap()
                 self._store_checked_for_probe = False
-        if self.limit_estimate is None or window.limit > self.limit_estimate:
-            self.limit_estimate = window.limit
+        self._limit.adopt_stored(window.limit)
         if window.starts is None:
             return
         now = self._clock()
@@ -412,24 +432,27 @@ class RateLimitPacer:
 
     def _worth_sharing(self) -> TeamWindow | None:
         """What this pacer knows, if it is more than the store holds (a larger limit, a narrower start)."""
-        if self.limit_estimate is None:
+        shared = self._shared
+        news = self._limit.to_share(shared.limit if shared else None)
+        if shared is None and news is None:
             return None
+        limit = news if news is not None else shared.limit if shared is not None else 0
         offset = self._wall_offset()
         starts = None if self._phase is None else (self._phase[0] + offset, self._phase[1] + offset)
-        shared = self._shared
         probed_at, self._probing_at = self._probing_at, None
         better = (
-            shared is None
+            news is not None
             or probed_at is not None
-            or self.limit_estimate > shared.limit
             or (
-                starts is not None and (shared.starts is None or _width(starts) < 0.9 * _width(shared.starts))
+                starts is not None
+                and shared is not None
+                and (shared.starts is None or _width(starts) < 0.9 * _width(shared.starts))
             )
         )
         if not better:
             return None
         return TeamWindow(
-            limit=max(self.limit_estimate, shared.limit if shared else 0),
+            limit=limit,
             starts=starts if starts is not None or shared is None else shared.starts,
             saved_at=self._wall_clock(),
             probed_at=probed_at if probed_at is not None or shared is None else shared.probed_at,
@@ -452,6 +475,7 @@ def _int_header(headers: Mapping[str, str] | None, name: str) -> int | None:
         return None
     value = headers.get(name)
     try:
-        return int(value) if value is not None else None
+        number = int(value) if value is not None else None
     except ValueError:
         return None
+    return number if number is None or number >= 0 else None

@@ -80,7 +80,8 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
     ``https://api.salesloft.com``; ``http://`` only for loopback) and the API key in ``password``. Extras:
     ``timeout`` (s, default 30), ``verify``, ``proxies``, ``cert``, ``trust_env`` (as in the http
     provider), ``retry_max_attempts`` (6), ``retry_max_elapsed_s`` (300), ``retry_backoff_base_s`` (1),
-    ``retry_backoff_max_s`` (30), ``rate_limit_window_s`` (60) and ``app_url`` (web app root, for links).
+    ``retry_backoff_max_s`` (30), ``rate_limit_window_s`` (60), ``rate_limit_share`` (0.9: the share of the
+    team's rate limit the connection's tasks use) and ``app_url`` (web app root, for links).
     Extras are never sent as HTTP headers.
 
     Unlike the http provider's ``HttpHook``, which builds a new session per call and copies extras into
@@ -91,7 +92,7 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
     :param salesloft_conn_id: the Airflow connection to use.
     :param pool_size: connections kept alive, i.e. the most concurrent requests this hook serves well.
     :param rate_limit_share: share ``(0, 1]`` of the team's rate limit this hook may use; the rest is left
-        for the team's other integrations.
+        for the team's other integrations. Default: the connection's extra ``rate_limit_share`` (0.9).
     """
 
     conn_name_attr = "salesloft_conn_id"
@@ -107,12 +108,14 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         salesloft_conn_id: str = default_conn_name,
         *,
         pool_size: int = DEFAULT_POOL_SIZE,
-        rate_limit_share: float = 1.0,
+        rate_limit_share: float | None = None,
     ) -> None:
         super().__init__()
         self.salesloft_conn_id = salesloft_conn_id
         self.pool_size = pool_size
-        self.rate_limit_share = check_rate_limit_share(rate_limit_share)
+        self._rate_limit_share = (
+            None if rate_limit_share is None else check_rate_limit_share(rate_limit_share)
+        )
         self.clock = ServerClock()
         self._testing = False
 
@@ -184,6 +187,13 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
                 "app in its extras (client_id and client_secret, plus refresh_token for a user grant)"
             )
         return ApiKeyTokenSource(self.connection.password)
+
+    @property
+    def rate_limit_share(self) -> float:
+        """The share of the team's rate limit this hook uses: the argument, else the connection's extra."""
+        if self._rate_limit_share is not None:
+            return self._rate_limit_share
+        return self.settings.rate_limit_share
 
     @cached_property
     def pacer(self) -> RateLimitPacer:

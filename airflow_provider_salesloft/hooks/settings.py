@@ -20,6 +20,8 @@ DEFAULT_TOKEN_URL = connection_form.DEFAULT_TOKEN_URL
 DEFAULT_TIMEOUT_S = 30.0
 #: Length of Salesloft's rate-limit window ("per minute").
 DEFAULT_RATE_WINDOW_S = 60.0
+#: Share of the team's rate limit the connection's tasks may use (the rest stays for other integrations).
+DEFAULT_RATE_LIMIT_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class ConnectionSettings:
     :param trust_env: whether requests reads proxy settings and ``.netrc`` from the environment.
     :param retry: the retry policy.
     :param rate_window_s: length of Salesloft's rate-limit window (extra ``rate_limit_window_s``).
+    :param rate_limit_share: share ``(0, 1]`` of the team's limit a hook may use unless told otherwise
+        (extra ``rate_limit_share``).
     """
 
     base_url: str
@@ -46,6 +50,7 @@ class ConnectionSettings:
     trust_env: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rate_window_s: float = DEFAULT_RATE_WINDOW_S
+    rate_limit_share: float = DEFAULT_RATE_LIMIT_SHARE
 
     @classmethod
     def from_connection(cls, conn: Any) -> ConnectionSettings:
@@ -64,6 +69,7 @@ class ConnectionSettings:
             trust_env=extras.flag("trust_env", True),
             retry=RetryPolicy.from_extras(extras),
             rate_window_s=extras.number("rate_limit_window_s", DEFAULT_RATE_WINDOW_S),
+            rate_limit_share=extras.number("rate_limit_share", DEFAULT_RATE_LIMIT_SHARE),
         )
 
 

@@ -29,6 +29,7 @@ from airflow_provider_salesloft.hooks.clock import ServerClock
 from airflow_provider_salesloft.hooks.paging import unwrap
 from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
 from airflow_provider_salesloft.hooks.retry import one_attempt_each
+from airflow_provider_salesloft.hooks.route_costs import route_of
 from airflow_provider_salesloft.hooks.scopes import probable_scope
 from airflow_provider_salesloft.hooks.settings import ConnectionSettings
 
@@ -166,16 +167,19 @@ class SalesloftTransport:
         answer: Answer | None = None
         for attempt in range(1, MAX_AUTH_ATTEMPTS + 1):
             token = self.token_source.token()
-            sent_at = self.pacer.acquire()
+            route = route_of(method, path)
+            cost = self.pacer.cost_of(route)
+            sent_at = self.pacer.acquire(cost)
             answer = None
             try:
                 answer = self._exchange(method, url, path, params, body, token)
             finally:
                 self.pacer.release(
-                    1,
+                    cost,
                     sent_at,
                     answer.status if answer is not None else None,
                     answer.headers if answer is not None else None,
+                    route,
                 )
             received = datetime.now(timezone.utc)
             self.clock.measure(answer.headers, received)

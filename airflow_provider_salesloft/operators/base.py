@@ -18,6 +18,7 @@ from airflow_provider_salesloft.assets import (
 from airflow_provider_salesloft.connection_form import DEFAULT_CONN_ID
 from airflow_provider_salesloft.links import CADENCE_URL_ATTRIBUTE, SalesloftCadenceLink, publish_cadence_url
 from airflow_provider_salesloft.outcomes import RunOutcomes
+from airflow_provider_salesloft.validation import check_rate_limit_share
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -41,6 +42,9 @@ class SalesloftBaseOperator(BaseOperator):
 
     :param salesloft_conn_id: the Salesloft connection (templated).
     :param asset_host: the host of the cadence assets' URIs, ``salesloft://<asset_host>/cadences/<id>``.
+    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit this task may use; the rest stays
+        free for the team's other integrations. Default: the connection's extra ``rate_limit_share`` (0.9
+        when unset). Give every task of a team the same share.
     """
 
     template_fields: Sequence[str] = ("salesloft_conn_id",)
@@ -50,11 +54,19 @@ class SalesloftBaseOperator(BaseOperator):
     ui_color = "#e8f0fe"
 
     def __init__(
-        self, *, salesloft_conn_id: str = DEFAULT_CONN_ID, asset_host: str = DEFAULT_ASSET_HOST, **kwargs: Any
+        self,
+        *,
+        salesloft_conn_id: str = DEFAULT_CONN_ID,
+        asset_host: str = DEFAULT_ASSET_HOST,
+        rate_limit_share: float | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.salesloft_conn_id = salesloft_conn_id
         self.asset_host = check_asset_host(asset_host)
+        if rate_limit_share is not None:
+            check_rate_limit_share(rate_limit_share)
+        self.rate_limit_share = rate_limit_share
         self.outcomes = RunOutcomes()
         self._cadence_outlets: list[Any] = []
         # Read by the link on Airflow 3 right after execute(); "" until the task knows its cadence, so a
@@ -71,7 +83,10 @@ class SalesloftBaseOperator(BaseOperator):
         so that DAG files importing the operators stay light to parse)."""
         from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 
-        hook = SalesloftHook(salesloft_conn_id=self.salesloft_conn_id, **self.hook_kwargs())
+        hook = SalesloftHook(
+            salesloft_conn_id=self.salesloft_conn_id,
+            **{"rate_limit_share": self.rate_limit_share, **self.hook_kwargs()},
+        )
         if self.stopping is not None:
             hook.pacer.stop(self.stopping)
         return hook

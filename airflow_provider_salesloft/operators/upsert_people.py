@@ -40,7 +40,6 @@ from airflow_provider_salesloft.results_table import (
 from airflow_provider_salesloft.validation import (
     check_choice,
     check_int_range,
-    check_rate_limit_share,
     check_seconds,
 )
 
@@ -158,7 +157,8 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     :param timeout_s: how long to wait for a bulk job before failing the task (the job keeps running).
     :param max_failed_rows: the task fails (after pushing the summary) when more rows than this end
         ``failed`` or ``invalid``.
-    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit to use.
+    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit to use (default: the connection's
+        extra ``rate_limit_share``, else 0.9).
     :param max_concurrency: upserts in flight at once on the one-call-each path.
     :param chunk_size: rows fetched per SQL round trip.
     :param results_table: a table (``name`` or ``schema.name``) that gets one row per input row of each run
@@ -184,7 +184,6 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         poll_interval_s: float = 10.0,
         timeout_s: float = 3600.0,
         max_failed_rows: int = 0,
-        rate_limit_share: float = 0.9,
         max_concurrency: int = 8,
         chunk_size: int = 1000,
         results_table: str | None = None,
@@ -202,7 +201,6 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         self.crm_id_type = check_choice("crm_id_type", crm_id_type, CRM_ID_TYPES)
         if bulk_threshold is not None:
             check_int_range("bulk_threshold", bulk_threshold, 1)
-        check_rate_limit_share(rate_limit_share)
         check_int_range("max_concurrency", max_concurrency, 1, 64)
         check_int_range("chunk_size", chunk_size, 1)
         check_int_range("max_failed_rows", max_failed_rows, 0)
@@ -214,13 +212,12 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         self.poll_interval_s = check_seconds("poll_interval_s", poll_interval_s)
         self.timeout_s = check_seconds("timeout_s", timeout_s)
         self.max_failed_rows = max_failed_rows
-        self.rate_limit_share = rate_limit_share
         self.max_concurrency = max_concurrency
         self.chunk_size = chunk_size
 
     def hook_kwargs(self) -> dict[str, Any]:
-        """The hook's pool sized for ``max_concurrency``, paced to ``rate_limit_share``."""
-        return {"pool_size": max(self.max_concurrency, 2), "rate_limit_share": self.rate_limit_share}
+        """The hook's pool sized for ``max_concurrency``."""
+        return {"pool_size": max(self.max_concurrency, 2)}
 
     # -- execute -----------------------------------------------------------------------------------------
     def execute(self, context: Context) -> dict[str, Any]:

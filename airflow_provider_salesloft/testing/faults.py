@@ -49,6 +49,10 @@ class Faults:
     :param lost_response_routes: when given, only these routes (``"POST /v2/bulk_jobs"``, ids as ``:id``)
         lose answers.
     :param bulk_job_records_per_s: how fast bulk jobs process their records once ready (0: at once).
+    :param route_costs: cost of each call of a route (``{"POST /v2/cadence_memberships": 3}``, ids as
+        ``:id``), instead of 1 (deep pages keep their own costs where larger).
+    :param glitch_remaining_at_call: the answer to this API call (counted from 1; 0: none) reports
+        ``x-ratelimit-remaining-minute: 59999`` (a proxy's or a counter's glitch), whatever is left.
     :param max_url_bytes: longest request URL (path and query) accepted; longer ones are answered 414, as
         many proxies do (0: no limit).
     """
@@ -78,6 +82,8 @@ class Faults:
     max_url_bytes: int = 0
     bulk_job_records_per_s: float = 500.0
     lost_response_routes: tuple[str, ...] = ()
+    route_costs: dict[str, int] = field(default_factory=dict)
+    glitch_remaining_at_call: int = 0
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply ``changes`` (field name -> value), refusing unknown names."""

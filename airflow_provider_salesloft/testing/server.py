@@ -236,7 +236,8 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         except ApiError as error:
             self._send(error.status, self._error_body(error))
             return
-        allowed, headers = sim.charge(page_cost(optional_int_or_none(params, "page") or 1))
+        page = page_cost(optional_int_or_none(params, "page") or 1)
+        allowed, headers = sim.charge(max(page, sim.faults.route_costs.get(f"{method} {route_of(path)}", 1)))
         if not allowed:
             self._send(429, {"error": "API rate limit exceeded"}, headers)
             return

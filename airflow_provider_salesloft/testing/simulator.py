@@ -297,6 +297,8 @@ class SalesloftSimulator:
         headers: dict[str, str] = {}
         if faults.rate_limit_headers:
             headers = {"x-ratelimit-endpoint-cost": str(cost), "x-ratelimit-remaining-minute": str(remaining)}
+            if faults.glitch_remaining_at_call and self.stats.calls == faults.glitch_remaining_at_call:
+                headers["x-ratelimit-remaining-minute"] = "59999"
         if not allowed:
             with self.state.lock:
                 self.stats.rate_limited += 1

@@ -34,7 +34,6 @@ from airflow_provider_salesloft.results_table import (
 from airflow_provider_salesloft.validation import (
     check_choice,
     check_int_range,
-    check_rate_limit_share,
     check_seconds,
     coerce_optional_id,
     deprecated_alias,
@@ -87,8 +86,8 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
     :param dry_run: plan only: read calls, no writes; the summary counts what would happen.
     :param max_failed_rows: the task fails (after finishing every row and pushing the summary) when more
         rows than this end ``failed`` or ``invalid``.
-    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit to use; the rest stays free for
-        the team's other integrations.
+    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit to use (default: the connection's
+        extra ``rate_limit_share``, else 0.9); the rest stays free for the team's other integrations.
     :param max_concurrency: requests in flight at once (bounded by the hook's connection pool).
     :param chunk_size: rows planned and written per round (and fetched per SQL round trip).
     :param report_path: optional local or object-storage path (``s3://...``) for a JSON-lines report with
@@ -149,7 +148,6 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         step_id: Any = None,
         dry_run: bool = False,
         max_failed_rows: int = 0,
-        rate_limit_share: float = 0.9,
         max_concurrency: int = 8,
         chunk_size: int = 1000,
         report_path: str | None = None,
@@ -174,7 +172,6 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         self.results_table = results_table
         check_max_removals(max_removals)
         check_rows_or_sql(rows, sql, sql_conn_id)
-        check_rate_limit_share(rate_limit_share)
         check_int_range("max_concurrency", max_concurrency, 1, 64)
         check_int_range("chunk_size", chunk_size, 1)
         check_int_range("max_failed_rows", max_failed_rows, 0)
@@ -187,7 +184,6 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         self.step_id = step_id
         self.is_dry_run = dry_run  # ``dry_run`` is BaseOperator's method (template rendering)
         self.max_failed_rows = max_failed_rows
-        self.rate_limit_share = rate_limit_share
         self.max_concurrency = max_concurrency
         self.chunk_size = chunk_size
         self.report_path = report_path
@@ -215,8 +211,8 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             self.declare_cadence_outlet(cadence_id)
 
     def hook_kwargs(self) -> dict[str, Any]:
-        """The hook's pool sized for ``max_concurrency``, paced to ``rate_limit_share``."""
-        return {"pool_size": max(self.max_concurrency, 2), "rate_limit_share": self.rate_limit_share}
+        """The hook's pool sized for ``max_concurrency``."""
+        return {"pool_size": max(self.max_concurrency, 2)}
 
     # -- execute -----------------------------------------------------------------------------------------
     def execute(self, context: Context) -> dict[str, Any]:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError
 from airflow_provider_salesloft.hooks.rate_limit import (
     COST_HEADER,
+    MIN_WAIT_S,
     PROBE_EVERY,
     REMAINING_HEADER,
     RateLimitPacer,
 )
+from airflow_provider_salesloft.hooks.team_window import TeamWindow
 
 
 class Clock:
@@ -83,7 +90,7 @@ def test_window_start_is_learned_and_the_next_one_entered_on_time(clock: Clock) 
     clock.now += 30
     answered(pacer, remaining=50)  # same window, later
     clock.now += 31
-    answered(pacer, remaining=150)  # remaining went back up: a window began in (t+30, t+61]
+    answered(pacer, remaining=99)  # remaining went back up: a window began in (t+30, t+61]
     assert pacer._phase == (1030.0, 1061.0)
     clock.now += 40
     wait = pacer.wait_after_rate_limit()
@@ -111,3 +118,119 @@ def test_without_headers_pacing_stays_out_of_the_way(clock: Clock) -> None:
 def test_share_is_checked(share: object) -> None:
     with pytest.raises(SalesloftInvalidArgumentError, match="rate_limit_share"):
         RateLimitPacer(share=share)  # type: ignore[arg-type]
+
+
+class SlowStore:
+    """The team's window in a slow metadata database: every read and write takes a second."""
+
+    def __init__(self) -> None:
+        self.window: TeamWindow | None = None
+        self.calls = 0
+
+    def load(self) -> TeamWindow | None:
+        self.calls += 1
+        time.sleep(1.0)
+        return self.window
+
+    def save(self, window: TeamWindow) -> None:
+        self.calls += 1
+        time.sleep(1.0)
+        self.window = window
+
+
+def test_waiting_threads_sleep_while_a_slow_store_is_busy() -> None:
+    """Eight threads of one pacer spend a team's one-second windows (20 each) while the team's store takes a
+    second for every read and write: a thread that cannot go sleeps on the condition instead of spinning, so
+    the pacer is asked a bounded number of times per request (before: hundreds of thousands). The pacer runs
+    on the real clock here (its sleeps are real), and the test counts calls, never times."""
+    store = SlowStore()
+    pacer = RateLimitPacer(window_s=1.0, store=store)
+    admits = 0
+    admit = pacer._admit
+
+    def counted(cost: int) -> tuple[bool, float]:
+        nonlocal admits
+        admits += 1
+        return admit(cost)
+
+    pacer._admit = counted  # type: ignore[method-assign]
+    spent: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def serve() -> tuple[int, dict[str, str]]:
+        with lock:
+            window = int(time.monotonic())
+            used = spent.get(window, 0)
+            if used >= 20:
+                return 429, headers(0)
+            spent[window] = used + 1
+            return 200, headers(19 - used)
+
+    def work() -> None:
+        for _ in range(10):
+            sent_at = pacer.acquire()
+            status, answer = serve()
+            pacer.release(1, sent_at, status, answer)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.calls >= 2  # the store was busy while the threads waited
+    assert admits <= 20 * pacer.stats.requests, (admits, pacer.stats.requests)
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.window: TeamWindow | None = None
+
+    def load(self) -> TeamWindow | None:
+        return self.window
+
+    def save(self, window: TeamWindow) -> None:
+        self.window = window
+
+
+header_values = st.one_of(st.integers(-5, 70000).map(str), st.sampled_from(["", "x", "1e9", "NaN"]))
+steps = st.lists(
+    st.tuples(
+        st.floats(-5.0, 30.0),  # the clock moves, backwards too
+        st.sampled_from([200, 429, 503, None]),
+        st.fixed_dictionaries({}, optional={REMAINING_HEADER: header_values, COST_HEADER: header_values}),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(history=steps, shared=st.booleans())
+def test_a_refused_caller_always_sleeps_on_the_condition(
+    history: list[tuple[float, int | None, dict[str, str]]], shared: bool
+) -> None:
+    """Invariant: whatever the clock, the headers and the store do, a caller the pacer refuses sleeps on the
+    condition for at least MIN_WAIT_S, unless the team's store is due and free, and then that caller's next
+    step goes to the store (and clears it)."""
+    clock = Clock()
+    pacer = RateLimitPacer(
+        share=0.9, window_s=10.0, clock=clock, store=MemoryStore() if shared else None, wall_clock=clock
+    )
+    waits: list[float | None] = []
+    pacer._cond.wait = lambda timeout=None: waits.append(timeout) or True  # type: ignore[method-assign]
+    in_flight: list[float] = []
+    for moved, status, answer in history:
+        clock.now += moved
+        pacer._share_with_team()
+        with pacer._cond:
+            admitted, pause = pacer._admit(1)
+            if admitted:
+                in_flight.append(clock.now)
+            else:
+                before = len(waits)
+                pacer._wait(pause)
+                if len(waits) == before:  # did not sleep: the store is due and this caller goes to it
+                    assert shared and (pacer._load_due or pacer._save_due)
+                else:
+                    assert waits[-1] is not None and waits[-1] >= MIN_WAIT_S
+        if (in_flight and status is not None) or len(in_flight) > 3:
+            pacer.release(1, in_flight.pop(0), status, answer)
