@@ -21,6 +21,7 @@ import argparse
 import base64
 import html
 import json
+import math
 import secrets
 import sys
 import threading
@@ -185,9 +186,18 @@ def authorize(
     :param timeout_s: how long to wait for the user's approval.
     :param open_browser: opens the authorization page (None: only print its address).
     :param out: where instructions go (never a secret).
+    :raises SalesloftConfigError: ``port`` or ``timeout_s`` is out of range (before anything listens).
     :raises SalesloftOAuthError: the user or Salesloft refused, the callback did not come, or the code was not
         traded for a refresh token.
     """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise SalesloftConfigError(
+            f"port (--port) must be a TCP port, 0 to 65535 (0: any free one), got {port!r}"
+        )
+    if not isinstance(timeout_s, (int, float)) or not 0 < timeout_s < math.inf:
+        raise SalesloftConfigError(
+            f"timeout_s (--timeout) must be a positive, finite number of seconds, got {timeout_s!r}"
+        )
     state = secrets.token_urlsafe(24)
     try:
         listener = _CallbackServer(port)

@@ -328,3 +328,27 @@ def test_a_port_in_use_names_the_port_and_the_fix(salesloft_simulator: Salesloft
         port = taken.getsockname()[1]
         with pytest.raises(SalesloftOAuthError, match=f"cannot listen on 127.0.0.1:{port}.*--port"):
             authorize(app(salesloft_simulator), port=port, timeout_s=5, open_browser=None, out=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--port", "70000"), ("--port", "-1"), ("--timeout", "nan"), ("--timeout", "inf"), ("--timeout", "-5")],
+)
+def test_an_out_of_range_port_or_timeout_is_refused_before_listening(
+    salesloft_simulator: SalesloftSimulator, option: str, value: str
+) -> None:
+    """--port 70000 used to end in a traceback, --port -1 and --timeout nan in a wait with no end."""
+    conn = salesloft_simulator.oauth_connection_json(CLIENT_ID, CLIENT_SECRET)
+    command = ["authorize", "--conn-id", "sl_app", "--print", "--no-browser", f"{option}={value}"]
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow_provider_salesloft.oauth", *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AIRFLOW_CONN_SL_APP": conn},
+        timeout=120,  # a hang guard, not a timing threshold
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"({option}) must be" in result.stderr and value in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Waiting for Salesloft" not in result.stderr  # refused before listening
