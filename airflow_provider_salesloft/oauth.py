@@ -18,21 +18,24 @@ secret, the access token, the code) is ever printed.
 from __future__ import annotations
 
 import argparse
+import base64
 import html
 import json
+import math
 import secrets
 import sys
 import threading
 import webbrowser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 
 import requests
 
 from airflow_provider_salesloft.exceptions import SalesloftConfigError, SalesloftError, SalesloftOAuthError
+from airflow_provider_salesloft.hooks.answers import redact
 
 #: Salesloft's authorization page (the user approves the app there).
 DEFAULT_AUTHORIZE_URL = "https://accounts.salesloft.com/oauth/authorize"
@@ -42,6 +45,8 @@ REDIRECT_PATH = "/callback"
 #: Seconds to wait for the user to approve the app.
 DEFAULT_TIMEOUT_S = 300.0
 LOOPBACK = "127.0.0.1"
+#: Seconds the listener waits for one connection's request (a browser's idle preconnect must not block it).
+REQUEST_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -101,25 +106,55 @@ def app_from_connection(conn_id: str) -> OAuthApp:
     return OAuthApp(client_id, client_secret, token_url, parse_base_url(authorize_url))
 
 
-class _CallbackServer(HTTPServer):
-    """The loopback listener Salesloft redirects the browser to: keeps the first callback's parameters."""
+def secret_forms(*secrets_: str) -> list[str]:
+    """Each secret as an answer may quote it: as is, URL-encoded, JSON-escaped and base64-encoded."""
+    forms = []
+    for secret in secrets_:
+        if secret:
+            raw = secret.encode()
+            forms += [secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]]
+            forms += [base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()]
+            forms += [form.rstrip("=") for form in forms[-2:]]
+    return sorted(set(forms), key=len, reverse=True)  # longest first: no form is left half replaced
+
+
+class _CallbackServer(ThreadingHTTPServer):
+    """The loopback listener Salesloft redirects the browser to: keeps the first callback's parameters.
+
+    Each connection has its own thread with a read timeout, so an idle connection (a browser's preconnect,
+    another local program) neither blocks the callback nor keeps the command from ending.
+    """
+
+    daemon_threads = True
 
     def __init__(self, port: int) -> None:
         super().__init__((LOOPBACK, port), _CallbackHandler)
         self.params: dict[str, str] | None = None
         self.arrived = threading.Event()
+        self.taken = threading.Lock()
 
 
 class _CallbackHandler(BaseHTTPRequestHandler):
     server: _CallbackServer
+    timeout = REQUEST_TIMEOUT_S
 
     def do_GET(self) -> None:
         """Take the redirect's parameters; answer a page the user can close."""
         parts = urlsplit(self.path)
-        if parts.path != REDIRECT_PATH or self.server.arrived.is_set():
-            self.send_error(404)
+        port = self.server.server_address[1]
+        if self.headers.get("Host", "").lower() not in (f"{LOOPBACK}:{port}", f"localhost:{port}"):
+            self.send_error(400, "not addressed to this loopback listener")  # e.g. DNS rebinding
             return
-        self.server.params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        with self.server.taken:
+            if parts.path != REDIRECT_PATH or self.server.arrived.is_set():
+                self.send_error(404)
+                return
+            self.server.params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+            self.server.arrived.set()
+        self._answer()
+
+    def _answer(self) -> None:
+        assert self.server.params is not None
         failed = "error" in self.server.params or "code" not in self.server.params
         text = "Salesloft did not authorize the app" if failed else "Salesloft authorized the app"
         body = (
@@ -131,7 +166,6 @@ class _CallbackHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        self.server.arrived.set()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Log nothing: the request line holds the one-time code."""
@@ -152,11 +186,27 @@ def authorize(
     :param timeout_s: how long to wait for the user's approval.
     :param open_browser: opens the authorization page (None: only print its address).
     :param out: where instructions go (never a secret).
+    :raises SalesloftConfigError: ``port`` or ``timeout_s`` is out of range (before anything listens).
     :raises SalesloftOAuthError: the user or Salesloft refused, the callback did not come, or the code was not
         traded for a refresh token.
     """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise SalesloftConfigError(
+            f"port (--port) must be a TCP port, 0 to 65535 (0: any free one), got {port!r}"
+        )
+    if not isinstance(timeout_s, (int, float)) or not 0 < timeout_s < math.inf:
+        raise SalesloftConfigError(
+            f"timeout_s (--timeout) must be a positive, finite number of seconds, got {timeout_s!r}"
+        )
     state = secrets.token_urlsafe(24)
-    with _CallbackServer(port) as server:
+    try:
+        listener = _CallbackServer(port)
+    except OSError as error:
+        raise SalesloftOAuthError(
+            f"cannot listen on {LOOPBACK}:{port} ({error.strerror or error}): pass --port with a free port "
+            "and register http://127.0.0.1:<that port>/callback as the app's redirect URI"
+        ) from None
+    with listener as server:
         redirect_uri = f"http://{LOOPBACK}:{server.server_address[1]}{REDIRECT_PATH}"
         query = {
             "client_id": app.client_id,
@@ -220,10 +270,10 @@ def exchange_code(app: OAuthApp, code: str, redirect_uri: str, timeout_s: float 
             f"Salesloft's token endpoint answered {response.status_code} with no JSON object"
         )
     if response.status_code >= 400 or not answer.get("refresh_token"):
-        code_name = str(answer.get("error") or "no refresh token")
-        description = str(answer.get("error_description") or "")
-        for secret in (app.client_secret, code):
-            description = description.replace(secret, "***")
+        # The answer may quote what was sent (the client secret, the code), in any encoding.
+        forms = secret_forms(app.client_secret, code, f"{app.client_id}:{app.client_secret}")
+        code_name = redact(str(answer.get("error") or "no refresh token"), forms)
+        description = redact(str(answer.get("error_description") or ""), forms)
         raise SalesloftOAuthError(
             f"Salesloft's token endpoint answered {response.status_code}: {code_name}: {description}",
             error=code_name,
@@ -231,23 +281,38 @@ def exchange_code(app: OAuthApp, code: str, redirect_uri: str, timeout_s: float 
     return answer
 
 
+def _connection_row(conn_id: str, session: Any) -> Any:
+    """Connection ``conn_id`` in the metadata database; SalesloftConfigError when it is not there."""
+    from airflow.models import Connection
+    from sqlalchemy import select
+
+    conn = session.scalar(select(Connection).where(Connection.conn_id == conn_id))
+    if conn is None:
+        raise SalesloftConfigError(
+            f"connection {conn_id!r} is not in Airflow's metadata database (an environment variable or a "
+            "secrets backend?): run with --print and put the token there as the refresh_token extra"
+        )
+    return conn
+
+
+def check_storable(conn_id: str) -> None:
+    """Raise SalesloftConfigError unless ``--store`` can write into connection ``conn_id``."""
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        _connection_row(conn_id, session)
+
+
 def store_refresh_token(conn_id: str, refresh_token: str) -> str:
     """Put ``refresh_token`` in the ``refresh_token`` extra of connection ``conn_id`` (in the metadata
     database) and delete its token store, whose older chain would otherwise win; return the store's name."""
-    from airflow.models import Connection
     from airflow.utils.session import create_session
-    from sqlalchemy import select
 
     from airflow_provider_salesloft.hooks.token_store import VariableTokenStore
     from airflow_provider_salesloft.hooks.variables import delete_variable, read_variable
 
     with create_session() as session:
-        conn = session.scalar(select(Connection).where(Connection.conn_id == conn_id))
-        if conn is None:
-            raise SalesloftConfigError(
-                f"connection {conn_id!r} is not in Airflow's metadata database (an environment variable or a "
-                "secrets backend?): run with --print and put the token there as the refresh_token extra"
-            )
+        conn = _connection_row(conn_id, session)
         extra = conn.extra_dejson
         extra["refresh_token"] = refresh_token
         conn.set_extra(json.dumps(extra))
@@ -285,6 +350,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         app = app_from_connection(args.conn_id)
+        if args.store:
+            check_storable(args.conn_id)  # before the flow: a grant made but not kept would be lost
         answer = authorize(
             app,
             port=args.port,

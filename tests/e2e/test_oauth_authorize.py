@@ -3,22 +3,27 @@ the simulator's authorization endpoint (which approves at once); a "browser" fol
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from airflow_provider_salesloft.exceptions import SalesloftOAuthError
 from airflow_provider_salesloft.hooks.auth import VariableTokenStore
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
-from airflow_provider_salesloft.oauth import OAuthApp, app_from_connection, authorize
+from airflow_provider_salesloft.oauth import LOOPBACK, OAuthApp, app_from_connection, authorize, exchange_code
 from airflow_provider_salesloft.testing import SalesloftSimulator
 
 CLIENT_ID, CLIENT_SECRET = "app-client-id", "app-client-secret-5e4d3c2b1a"
@@ -184,3 +189,166 @@ def test_command_without_an_app_says_what_is_missing(salesloft_simulator: Salesl
         "connection 'sl_key' has no OAuth app: its extras lack client_id and client_secret" in result.stderr
     )
     assert result.stdout == ""
+
+
+# -- attacks (review of #24) ---------------------------------------------------------------------------------
+def test_an_idle_connection_neither_blocks_the_callback_nor_hangs_the_command(
+    salesloft_simulator: SalesloftSimulator,
+) -> None:
+    """A browser's preconnect (or any local program) that connects and sends nothing: the single-threaded
+    listener used to wait on it forever, so the callback never came and the command never ended."""
+    idle: list[socket.socket] = []
+
+    def open_browser(url: str) -> None:
+        port = urlsplit(parse_qs(urlsplit(url).query)["redirect_uri"][0]).port
+        idle.append(socket.create_connection((LOOPBACK, port)))
+        idle[0].sendall(b"GET /callback")  # no end of line: the request line never completes
+        browser()(url)
+
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        result["answer"] = authorize(
+            app(salesloft_simulator), port=0, timeout_s=60, open_browser=open_browser, out=io.StringIO()
+        )
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(120)  # a hang guard, not a timing threshold
+    try:
+        assert not thread.is_alive(), "authorize hung on an idle connection"
+        assert result["answer"]["refresh_token"] in salesloft_simulator.refresh_tokens
+    finally:
+        idle[0].close()
+
+
+def test_a_request_not_addressed_to_the_loopback_listener_is_ignored(
+    salesloft_simulator: SalesloftSimulator,
+) -> None:
+    """A page on another host name that resolves to 127.0.0.1 (DNS rebinding) cannot end the wait with a
+    forged callback: only requests whose Host is the listener's own count."""
+
+    forged: list[int] = []
+
+    def visit(url: str) -> None:
+        port = urlsplit(parse_qs(urlsplit(url).query)["redirect_uri"][0]).port
+        answer = requests.get(
+            f"http://{LOOPBACK}:{port}/callback?code=x&state=forged",
+            headers={"Host": f"evil.example:{port}"},
+            timeout=30,
+        )
+        forged.append(answer.status_code)
+        browser()(url)
+
+    def open_browser(url: str) -> None:
+        threading.Thread(target=visit, args=(url,), daemon=True).start()
+
+    answer = authorize(
+        app(salesloft_simulator), port=0, timeout_s=60, open_browser=open_browser, out=io.StringIO()
+    )
+    assert answer["refresh_token"] in salesloft_simulator.refresh_tokens
+    assert forged == [400]
+
+
+class _EchoingTokenEndpoint(BaseHTTPRequestHandler):
+    """A token endpoint whose error quotes the client secret and the request it got, in several encodings."""
+
+    secret = ""
+
+    def do_POST(self) -> None:
+        form = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        raw = self.secret.encode()
+        body = json.dumps(
+            {
+                "error": f"invalid_client {self.secret}",
+                "error_description": " ".join(
+                    [
+                        self.secret,
+                        quote(self.secret, safe=""),
+                        quote_plus(self.secret),
+                        base64.b64encode(raw).decode(),
+                        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+                        base64.b64encode(f"{CLIENT_ID}:{self.secret}".encode()).decode(),
+                        form,
+                    ]
+                ),
+            }
+        ).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(secret=st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=8, max_size=40))
+def test_token_endpoint_errors_never_quote_the_client_secret_in_any_encoding(secret: str) -> None:
+    """Invariant: whatever the token endpoint's error says, the message and ``error`` hold the client secret
+    in no encoding (as is, URL-encoded, base64, HTTP Basic)."""
+    secret = "cs~" + secret  # never a piece of the message's own words
+    _EchoingTokenEndpoint.secret = secret
+    with HTTPServer((LOOPBACK, 0), _EchoingTokenEndpoint) as server:
+        threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+        token_url = f"http://{LOOPBACK}:{server.server_address[1]}/oauth/token"
+        try:
+            with pytest.raises(SalesloftOAuthError) as caught:
+                exchange_code(OAuthApp(CLIENT_ID, secret, token_url, token_url), "code-1", "http://x/cb")
+        finally:
+            server.shutdown()
+    raw = secret.encode()
+    shown = f"{caught.value}\n{caught.value.error}"
+    for form in (secret, quote(secret, safe=""), quote_plus(secret), base64.b64encode(raw).decode()):
+        assert form not in shown
+    assert "invalid_client" in caught.value.error
+
+
+def test_store_onto_a_connection_outside_the_database_stops_before_the_flow(
+    salesloft_simulator: SalesloftSimulator,
+) -> None:
+    """--store onto an environment-variable connection: said before the user authorizes, not after the
+    code was traded for a refresh token that would then be lost."""
+    conn = salesloft_simulator.oauth_connection_json(CLIENT_ID, CLIENT_SECRET)
+    result = run_command(
+        salesloft_simulator, "--conn-id", "sl_env_app", "--store", env={"AIRFLOW_CONN_SL_ENV_APP": conn}
+    )
+    assert result.returncode == 1
+    assert "connection 'sl_env_app' is not in Airflow's metadata database" in result.stderr
+    assert "--print" in result.stderr
+    assert not salesloft_simulator.refresh_tokens  # no grant was made (and lost)
+
+
+def test_a_port_in_use_names_the_port_and_the_fix(salesloft_simulator: SalesloftSimulator) -> None:
+    with socket.socket() as taken:
+        taken.bind((LOOPBACK, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SalesloftOAuthError, match=f"cannot listen on 127.0.0.1:{port}.*--port"):
+            authorize(app(salesloft_simulator), port=port, timeout_s=5, open_browser=None, out=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--port", "70000"), ("--port", "-1"), ("--timeout", "nan"), ("--timeout", "inf"), ("--timeout", "-5")],
+)
+def test_an_out_of_range_port_or_timeout_is_refused_before_listening(
+    salesloft_simulator: SalesloftSimulator, option: str, value: str
+) -> None:
+    """--port 70000 used to end in a traceback, --port -1 and --timeout nan in a wait with no end."""
+    conn = salesloft_simulator.oauth_connection_json(CLIENT_ID, CLIENT_SECRET)
+    command = ["authorize", "--conn-id", "sl_app", "--print", "--no-browser", f"{option}={value}"]
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow_provider_salesloft.oauth", *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AIRFLOW_CONN_SL_APP": conn},
+        timeout=120,  # a hang guard, not a timing threshold
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"({option}) must be" in result.stderr and value in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Waiting for Salesloft" not in result.stderr  # refused before listening
