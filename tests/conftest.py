@@ -10,6 +10,13 @@ from pathlib import Path
 
 import pytest
 import support  # sets up AIRFLOW_HOME before anything imports Airflow
+from hypothesis import settings
+
+# CI explores the same examples on every run (the property tests are reproducible there; `make fuzz` and local
+# runs explore new ones), with no per-example deadline on a busy 2-core machine.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 pytest_plugins = [
     "airflow_provider_salesloft.testing.pytest_plugin",
