@@ -134,7 +134,10 @@ def test_pacer_keeps_concurrent_callers_within_the_limit(
         assert list(pool.map(lambda _: hook.get_me()["id"], range(1200))) == [1] * 1200
     assert salesloft_simulator.stats.calls - salesloft_simulator.stats.rate_limited == 1200
     assert salesloft_simulator.stats.rate_limited <= 12  # <= 1 %: probes find the reserved budget, not 429s
-    assert hook.pacer.limit_estimate == 500
+    # The limit is what windows reach: at most the requests in flight (8) below 500 when a window's first
+    # answer already counts some of them; never above it.
+    estimate = hook.pacer.limit_estimate
+    assert estimate is not None and 500 - 8 <= estimate <= 500
 
 
 @pytest.mark.salesloft_simulator(rate_limit=1, rate_window_s=1.0)
