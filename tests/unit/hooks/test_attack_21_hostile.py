@@ -1,0 +1,71 @@
+"""Attacks on issue 21's bulk-job and removal steps, against loopback servers that follow Salesloft's
+definition but lose answers and change state at the worst moments."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+from hostile import HostileServer, Reply, Seen
+
+from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+
+FAST = {"retry_backoff_base_s": 0.01, "retry_backoff_max_s": 0.02}
+UNPROCESSABLE = Reply(422, {"errors": {"base": ["May only be updated if the bulk job is still open"]}})
+
+
+def hook_on(server: HostileServer, monkeypatch: pytest.MonkeyPatch) -> SalesloftHook:
+    conn = {"conn_type": "salesloft", "host": server.url, "password": "sk-attack", "extra": FAST}
+    monkeypatch.setenv("AIRFLOW_CONN_SL_ATTACK", json.dumps(conn))
+    return SalesloftHook(salesloft_conn_id="sl_attack")
+
+
+class BulkJob:
+    """One ``person/upsert`` job as the definition describes it: ``PUT`` only while ``open``; a start that
+    arrived leaves it ``open`` (ready_to_execute) until ``executing_after_reads`` reads later."""
+
+    def __init__(self, lose_puts: int, executing_after_reads: int) -> None:
+        self.lock = threading.Lock()
+        self.state = "open"
+        self.ready = False
+        self.lose_puts = lose_puts
+        self.reads_left = executing_after_reads
+        self.puts_carried_out = 0
+
+    def job(self) -> dict[str, Any]:
+        return {"id": 7, "type": "person/upsert", "state": self.state, "ready_to_execute": self.ready}
+
+    def __call__(self, seen: Seen) -> Reply:
+        with self.lock:
+            if seen.method == "GET" and seen.path == "/v2/bulk_jobs/7":
+                if self.ready and self.state == "open":
+                    if self.reads_left <= 0:
+                        self.state = "executing"
+                    self.reads_left -= 1
+                return Reply(200, {"data": self.job()})
+            if seen.method == "PUT" and seen.path == "/v2/bulk_jobs/7":
+                if self.state != "open":
+                    return UNPROCESSABLE
+                self.ready = True
+                self.puts_carried_out += 1
+                if self.lose_puts > 0:
+                    self.lose_puts -= 1
+                    return Reply(drop=True)
+                return Reply(200, {"data": self.job()})
+            return Reply(404, {"error": "Not Found"})
+
+
+@pytest.mark.parametrize("lose_puts", [1, 2, 3])
+@pytest.mark.parametrize("executing_after_reads", [0, 1, 2, 5])
+def test_a_start_whose_answer_is_lost_is_never_a_failure(
+    monkeypatch: pytest.MonkeyPatch, lose_puts: int, executing_after_reads: int
+) -> None:
+    """Lost answers to the start, while the job goes open -> executing between the reads and the
+    re-sent starts: the start succeeds (the job started once), never a 422 failing the task."""
+    job = BulkJob(lose_puts, executing_after_reads)
+    with HostileServer(job) as server:
+        started = hook_on(server, monkeypatch).start_bulk_job(7)
+    assert started["id"] == 7
+    assert job.ready
