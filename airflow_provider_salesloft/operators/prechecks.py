@@ -92,14 +92,14 @@ class Prechecks:
         known = self._known_custom_fields()
         if known is None:
             return checked, None
-        unknown = sorted(str(name) for name in custom if str(name).lower() not in known)
+        unknown = sorted(str(name) for name in custom if _spelled(known, name) is None)
         if unknown:
             return checked, (
                 f"custom field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
                 "not defined for people in Salesloft (GET /v2/custom_fields): create it there or fix "
                 "the field_map"
             )
-        spelled = {known[str(name).lower()]: value for name, value in custom.items()}
+        spelled = {_spelled(known, name): value for name, value in custom.items()}
         if len(spelled) < len(custom):
             return checked, (
                 f"custom fields {', '.join(map(repr, sorted(map(str, custom))))} name the same Salesloft "
@@ -109,8 +109,8 @@ class Prechecks:
         return checked, None
 
     def _known_custom_fields(self) -> dict[str, str] | None:
-        """The team's person custom fields, lower-cased name -> Salesloft's name; None when the key may not
-        list them (the check is then left to Salesloft's answer to each write)."""
+        """The team's person custom fields, by name and lower-cased name (see :func:`_names`); None when the
+        key may not list them (the check is then left to Salesloft's answer to each write)."""
         with self._lock:
             if self._custom_fields is None and not self._custom_fields_hidden:
                 try:
@@ -148,4 +148,15 @@ def before_first(items: Iterable[T], check: Callable[[], None]) -> Iterator[T]:
 
 
 def _names(fields: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    return {str(field["name"]).lower(): str(field["name"]) for field in fields if field.get("name")}
+    """Each custom field's name and lower-cased name -> its name (an exact name wins over another field's
+    lower-cased one)."""
+    names = [str(field["name"]) for field in fields if field.get("name")]
+    known = {name: name for name in names}
+    for name in names:
+        known.setdefault(name.lower(), name)
+    return known
+
+
+def _spelled(known: Mapping[str, str], name: Any) -> str | None:
+    """The team's spelling of a custom field ``name`` (exactly, else ignoring case), or None."""
+    return known.get(str(name)) or known.get(str(name).lower())

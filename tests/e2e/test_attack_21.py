@@ -68,3 +68,18 @@ def test_mirror_keeps_people_an_ambiguous_email_names(salesloft_simulator, out_f
     summary = received(out_file)
     assert summary["ambiguous_email"] == 1, summary
     assert set(sim.memberships_on(11)) == on_before, summary
+
+
+def test_custom_field_named_exactly_wins_over_one_differing_in_case(
+    salesloft_simulator, out_file: Path
+) -> None:
+    """A team with both ``Segment`` and ``segment``: a field_map naming ``Segment`` writes ``Segment``."""
+    sim = salesloft_simulator
+    sim.state.custom_fields.append({"id": 9, "name": "segment", "field_type": "person", "value_type": "text"})
+    rows = [{"email": "exact@example.com", "segment": "smb"}]
+    run = run_dag(
+        "salesloft_test_upsert_per_row", {"rows": rows, "out": str(out_file)}, "salesloft_test_upsert"
+    )
+    assert run["state"] == "success", run
+    summary = received(out_file)
+    assert sim.state.people[summary["person_id"]]["custom_fields"] == {"Segment": "smb"}
