@@ -69,3 +69,30 @@ def test_a_start_whose_answer_is_lost_is_never_a_failure(
         started = hook_on(server, monkeypatch).start_bulk_job(7)
     assert started["id"] == 7
     assert job.ready
+
+
+@pytest.mark.parametrize("lose_first_delete", [False, True])
+def test_a_removal_refused_while_processing_forever_ends_with_salesloft_reason(
+    monkeypatch: pytest.MonkeyPatch, lose_first_delete: bool
+) -> None:
+    """A membership ``processing`` forever: the removal is tried again (bounded by ``processing_wait_s``),
+    then refused with Salesloft's own reason; the person stays on the cadence (never reported removed)."""
+    from airflow_provider_salesloft.exceptions import SalesloftValidationError
+
+    membership = {"id": 50001, "currently_on_cadence": True, "current_state": "processing"}
+    lost = [lose_first_delete]
+
+    def script(seen: Seen) -> Reply:
+        if seen.method == "DELETE" and seen.path == "/v2/cadence_memberships/50001":
+            if lost[0]:
+                lost[0] = False
+                return Reply(drop=True)
+            return Reply(422, {"errors": {"base": ["Cadence-related changes cannot be made at this time"]}})
+        if seen.method == "GET" and seen.path == "/v2/cadence_memberships/50001":
+            return Reply(200, {"data": membership})
+        return Reply(404, {"error": "Not Found"})
+
+    with HostileServer(script) as server, pytest.raises(SalesloftValidationError) as info:
+        hook_on(server, monkeypatch).delete_cadence_membership(50001, processing_wait_s=1.5)
+    assert "still processing" in str(info.value)
+    assert "Cadence-related changes cannot be made at this time" in str(info.value)
