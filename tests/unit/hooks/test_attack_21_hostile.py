@@ -96,3 +96,31 @@ def test_a_removal_refused_while_processing_forever_ends_with_salesloft_reason(
         hook_on(server, monkeypatch).delete_cadence_membership(50001, processing_wait_s=1.5)
     assert "still processing" in str(info.value)
     assert "Cadence-related changes cannot be made at this time" in str(info.value)
+
+
+def test_the_processing_wait_starts_at_the_refusal_not_before_a_rate_limited_first_try(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first DELETE is rate limited (429, Retry-After 1 s, longer than the whole processing wait), then
+    refused while processing, then accepted: the removal must get its retry after the refusal."""
+    membership = {"id": 50001, "currently_on_cadence": True, "current_state": "processing"}
+    answers = [
+        Reply(429, {"error": "rate limited"}, {"Retry-After": "1"}),
+        Reply(422, {"errors": {"base": ["Cadence-related changes cannot be made at this time"]}}),
+        Reply(204),
+    ]
+
+    def script(seen: Seen) -> Reply:
+        if seen.method == "DELETE":
+            answer = answers.pop(0)
+            if answer.status == 204:
+                membership.update(currently_on_cadence=False, current_state="finished")
+            return answer
+        if seen.method == "GET" and seen.path == "/v2/cadence_memberships/50001":
+            return Reply(200, {"data": membership})
+        return Reply(404, {"error": "Not Found"})
+
+    with HostileServer(script) as server:
+        hook_on(server, monkeypatch).delete_cadence_membership(50001, processing_wait_s=0.5)
+    assert membership["currently_on_cadence"] is False
+    assert answers == []
