@@ -468,13 +468,15 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
         A membership in state ``processing`` ("Cadence-related changes cannot be made at this time", as
         Salesloft's definition says), e.g. right after it was added, may refuse the removal: it is tried
         again, 1, 2, 4, ... seconds apart (each try paced like every call), for up to ``processing_wait_s``
-        (default :data:`PROCESSING_WAIT_S`); then Salesloft's refusal is raised, with its reason.
+        (default :data:`PROCESSING_WAIT_S`) counted from the first refusal (a first try that waited for the
+        rate limit still gets its retries); then Salesloft's refusal is raised, with its reason.
 
         :raises SalesloftValidationError: refused for another reason, or still ``processing`` at the end.
         """
         ident = coerce_id("membership_id", membership_id)
         path = f"/v2/cadence_memberships/{ident}"
-        deadline = time.monotonic() + (PROCESSING_WAIT_S if processing_wait_s is None else processing_wait_s)
+        budget = PROCESSING_WAIT_S if processing_wait_s is None else processing_wait_s
+        deadline: float | None = None  # counted from the first refusal (the first try may wait to be sent)
 
         def reconcile() -> dict[str, Any] | None:
             current = self.get_cadence_membership(ident)
@@ -491,15 +493,15 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
                     return  # off the cadence after all
                 if current.get("current_state") != "processing":
                     raise
+                if deadline is None:
+                    deadline = time.monotonic() + budget
                 wait = min(delay, deadline - time.monotonic())
                 if wait <= 0:
                     raise SalesloftValidationError(
                         refused.status_code,
                         "DELETE",
                         path,
-                        f"membership {ident} was still processing after "
-                        f"{PROCESSING_WAIT_S if processing_wait_s is None else processing_wait_s:g} s: "
-                        f"{refused.message}",
+                        f"membership {ident} was still processing after {budget:g} s: {refused.message}",
                     ) from None
                 self.log.info(
                     "Membership %s is processing (Salesloft: %s); trying its removal again in %.0f s",

@@ -120,11 +120,12 @@ class PeopleUpserter:
         """A person's fields as they are sent: ``crm_id`` with its ``crm_id_type`` (18-character Salesforce
         id), no ``id`` unless it is the key ("When id and another upsert_key are provided, the request will
         fail if the upsert record id and id parameter don't match"); custom fields the team has (see
-        :mod:`.prechecks`); ``(fields, why they cannot be sent)``."""
+        :mod:`.prechecks`, spelled as the team's); ``(fields, why they cannot be sent)``."""
         prepared, problem = with_crm_id_type(fields, self.crm_id_type)
         if self.upsert_key != "id":
             prepared.pop("id", None)
-        problem = problem or self.prechecks.custom_fields_problem(prepared)
+        if problem is None:
+            prepared, problem = self.prechecks.team_custom_fields(prepared)
         if problem is None and not self._warned_do_not_contact and sets_do_not_contact(prepared):
             self._warned_do_not_contact = True
             self.hook.log.warning("Rows set do_not_contact: %s.", DO_NOT_CONTACT_EFFECT)

@@ -41,7 +41,7 @@ class Prechecks:
         self._lock = threading.Lock()
         self._cadences: dict[int, str | None] = {}
         self._steps: dict[int, set[int]] = {}
-        self._custom_fields: set[str] | None = None
+        self._custom_fields: dict[str, str] | None = None
         self._custom_fields_hidden = False
 
     def cadence_problem(self, cadence_id: int) -> str | None:
@@ -80,27 +80,37 @@ class Prechecks:
         """Why a row's cadence or step cannot be used, or None."""
         return self.cadence_problem(cadence_id) or self.step_problem(cadence_id, step_id)
 
-    def custom_fields_problem(self, fields: Mapping[str, Any]) -> str | None:
-        """Why a person's ``custom_fields`` cannot be written (a name the team has no custom field for),
-        or None. Names compare case-insensitively."""
+    def team_custom_fields(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """``fields`` with each ``custom_fields`` name spelled as the team's field is (a name given in
+        another case, ``segment`` for ``Segment``, would otherwise write a field beside the team's), and why
+        they cannot be written (a name the team has no custom field for, or two names for one field), or
+        None. Names compare case-insensitively; unchanged when the key may not list custom fields."""
+        checked = dict(fields)
         custom = fields.get("custom_fields")
         if not isinstance(custom, Mapping) or not custom:
-            return None
+            return checked, None
         known = self._known_custom_fields()
         if known is None:
-            return None
-        unknown = sorted(name for name in custom if str(name).lower() not in known)
-        if not unknown:
-            return None
-        return (
-            f"custom field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
-            "not defined for people in Salesloft (GET /v2/custom_fields): create it there or fix "
-            "the field_map"
-        )
+            return checked, None
+        unknown = sorted(str(name) for name in custom if _spelled(known, name) is None)
+        if unknown:
+            return checked, (
+                f"custom field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+                "not defined for people in Salesloft (GET /v2/custom_fields): create it there or fix "
+                "the field_map"
+            )
+        spelled = {_spelled(known, name): value for name, value in custom.items()}
+        if len(spelled) < len(custom):
+            return checked, (
+                f"custom fields {', '.join(map(repr, sorted(map(str, custom))))} name the same Salesloft "
+                "field in different cases: map only one column to it"
+            )
+        checked["custom_fields"] = spelled
+        return checked, None
 
-    def _known_custom_fields(self) -> set[str] | None:
-        """The team's person custom fields, lower-cased; None when the key may not list them (the check is
-        then left to Salesloft's answer to each write)."""
+    def _known_custom_fields(self) -> dict[str, str] | None:
+        """The team's person custom fields, by name and lower-cased name (see :func:`_names`); None when the
+        key may not list them (the check is then left to Salesloft's answer to each write)."""
         with self._lock:
             if self._custom_fields is None and not self._custom_fields_hidden:
                 try:
@@ -137,5 +147,16 @@ def before_first(items: Iterable[T], check: Callable[[], None]) -> Iterator[T]:
         yield item
 
 
-def _names(fields: Iterable[Mapping[str, Any]]) -> set[str]:
-    return {str(field.get("name")).lower() for field in fields if field.get("name")}
+def _names(fields: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Each custom field's name and lower-cased name -> its name (an exact name wins over another field's
+    lower-cased one)."""
+    names = [str(field["name"]) for field in fields if field.get("name")]
+    known = {name: name for name in names}
+    for name in names:
+        known.setdefault(name.lower(), name)
+    return known
+
+
+def _spelled(known: Mapping[str, str], name: Any) -> str | None:
+    """The team's spelling of a custom field ``name`` (exactly, else ignoring case), or None."""
+    return known.get(str(name)) or known.get(str(name).lower())

@@ -28,7 +28,11 @@ def pick() -> list[dict[str, Any]]:
 def upsert_dag(dag_id: str, **options: Any) -> DAG:
     with DAG(dag_id=dag_id, schedule=None, start_date=datetime(2025, 1, 1), catchup=False) as dag:
         upsert = UpsertPeopleOperator(
-            task_id="upsert", retries=0, rows=pick(), field_map=FIELD_MAP, max_failed_rows=1000, **options
+            task_id="upsert",
+            retries=0,
+            rows=pick(),
+            max_failed_rows=1000,
+            **{"field_map": FIELD_MAP, **options},
         )
         record(upsert.output)
     return dag
@@ -55,4 +59,13 @@ with DAG(
 crm_per_row_dag = upsert_dag("salesloft_test_upsert_crm_per_row", bulk_threshold=1000, upsert_key="crm_id")
 crm_bulk_dag = upsert_dag(
     "salesloft_test_upsert_crm_bulk", bulk_threshold=2, poll_interval_s=0.2, upsert_key="crm_id"
+)
+
+#: The team's custom fields named in another case than Salesloft's (``Segment``, ``Lead Score``).
+CASE_FIELD_MAP = {"seg": "custom_fields.segment", "score": "custom_fields.LEAD SCORE"}
+custom_field_case_per_row_dag = upsert_dag(
+    "salesloft_test_custom_field_case_per_row", bulk_threshold=1000, field_map=CASE_FIELD_MAP
+)
+custom_field_case_bulk_dag = upsert_dag(
+    "salesloft_test_custom_field_case_bulk", bulk_threshold=1, poll_interval_s=0.2, field_map=CASE_FIELD_MAP
 )
