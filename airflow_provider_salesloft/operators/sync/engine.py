@@ -22,13 +22,7 @@ from airflow_provider_salesloft.operators.sync.people import (
     unreachable_reason,
 )
 from airflow_provider_salesloft.operators.sync.report import SyncReport
-from airflow_provider_salesloft.operators.sync.rows import (
-    Outcome,
-    PlannedRow,
-    RowOutcome,
-    named_in,
-    parse_row,
-)
+from airflow_provider_salesloft.operators.sync.rows import Outcome, PlannedRow, RowOutcome, parse_row
 from airflow_provider_salesloft.person_fields import person_fields
 
 if TYPE_CHECKING:
@@ -96,10 +90,6 @@ class SyncRun:
         self.dry_run = dry_run
         self.concurrency = concurrency
         self.seen_pairs: set[tuple[int, int]] = set()
-        # People rows name but no cadence pair records (the row was invalid, or its email ambiguous): the
-        # mirror keeps them on every cadence.
-        self.named_ids: set[int] = set()
-        self.named_emails: set[str] = set()
         self.members: dict[int, set[int]] = {}  # cadence -> people on it (listed once per cadence)
         self.prechecks = Prechecks(hook)  # cadences and steps, each checked once
         self._visible_users: set[int] | None = None  # listed once, only if a 404 needs explaining
@@ -125,7 +115,6 @@ class SyncRun:
                 for index, row in chunk:
                     parsed = parse_row(index, row, self.defaults)
                     if isinstance(parsed, RowOutcome):
-                        self._keep_named(row)
                         self.report.record(parsed)
                         person, cadence = usable_ids(row, self.defaults.get("cadence_id"))
                         self.named.name(cadence, [person] if person is not None else [])
@@ -182,7 +171,6 @@ class SyncRun:
         if len(candidates) > 1:
             ids = ", ".join(str(candidate.get("id")) for candidate in candidates)
             if self.on_duplicate_email == "skip":
-                self.named_ids.update(int(candidate["id"]) for candidate in candidates)
                 return row.outcome(
                     Outcome.AMBIGUOUS_EMAIL,
                     reason=f"{len(candidates)} people have this email ({ids}); on_duplicate_email='skip'",
@@ -313,13 +301,6 @@ class SyncRun:
         for person, cadence in self.seen_pairs:
             wanted.setdefault(cadence, set()).add(person)
         cadences = set(wanted)
-        named = self.named_ids | {
-            int(person["id"])
-            for people in self.people.by_email(self.named_emails).values()
-            for person in people
-        }
-        if named:
-            wanted = {cadence: wanted.get(cadence, set()) | named for cadence in cadences}
         default = self.defaults.get("cadence_id")
         if self.mirror.allow_empty_input and default is not None:
             cadences.add(default)
@@ -348,16 +329,6 @@ class SyncRun:
                 self.report.record_removal(
                     cadence, person, membership.get("id"), problem, failed=problem is not None
                 )
-
-    def _keep_named(self, row: Any) -> None:
-        """Remember whom an invalid row names, for the mirror to keep."""
-        if self.mirror is None:
-            return
-        person_id, email = named_in(row)
-        if person_id is not None:
-            self.named_ids.add(person_id)
-        elif email is not None:
-            self.named_emails.add(email)
 
     def _remove(self, removal: tuple[int, int, Mapping[str, Any]]) -> str | None:
         """End one membership; the failure's reason, or None."""

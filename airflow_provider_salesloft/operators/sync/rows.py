@@ -130,16 +130,3 @@ def parse_row(index: int, row: Any, defaults: Mapping[str, int | None]) -> Plann
 
 
 _ID_COLUMNS = ("person_id", "cadence_id", "user_id", "step_id")
-
-
-def named_in(row: Any) -> tuple[int | None, str | None]:
-    """``(person_id, lower-cased email)`` a row names, whatever else is wrong with it (a mirror never
-    removes a person a row names, even a row that cannot be written)."""
-    if not isinstance(row, Mapping):
-        return None, None
-    email, _ = normalize_email(row.get("email"))
-    try:
-        person_id = coerce_optional_id("person_id", blank_to_none(row.get("person_id")))
-    except SalesloftInvalidArgumentError:
-        person_id = None
-    return person_id, email.lower() if email else None

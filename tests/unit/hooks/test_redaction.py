@@ -32,7 +32,13 @@ def every_form(*secrets: str) -> set[str]:
     """Each secret as a server may quote it, percent-escapes in both cases."""
     forms: set[str] = set()
     for secret in secrets:
-        encoded = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), quote_plus(secret, safe="/")}
+        encoded = {
+            secret,
+            quote(secret, safe=""),
+            quote(secret),
+            quote_plus(secret),
+            quote_plus(secret, safe="/"),
+        }
         for form in encoded | {lower_escapes(form) for form in encoded}:
             forms.update({form, json.dumps(form)[1:-1], json.dumps(form, ensure_ascii=False)[1:-1]})
     return forms
