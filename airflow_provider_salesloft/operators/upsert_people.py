@@ -157,8 +157,6 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
     :param timeout_s: how long to wait for a bulk job before failing the task (the job keeps running).
     :param max_failed_rows: the task fails (after pushing the summary) when more rows than this end
         ``failed`` or ``invalid``.
-    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit to use (default: the connection's
-        extra ``rate_limit_share``, else 0.9).
     :param max_concurrency: upserts in flight at once on the one-call-each path.
     :param chunk_size: rows fetched per SQL round trip.
     :param results_table: a table (``name`` or ``schema.name``) that gets one row per input row of each run

@@ -86,8 +86,6 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
     :param dry_run: plan only: read calls, no writes; the summary counts what would happen.
     :param max_failed_rows: the task fails (after finishing every row and pushing the summary) when more
         rows than this end ``failed`` or ``invalid``.
-    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit to use (default: the connection's
-        extra ``rate_limit_share``, else 0.9); the rest stays free for the team's other integrations.
     :param max_concurrency: requests in flight at once (bounded by the hook's connection pool).
     :param chunk_size: rows planned and written per round (and fetched per SQL round trip).
     :param report_path: optional local or object-storage path (``s3://...``) for a JSON-lines report with
