@@ -83,7 +83,7 @@ class ConnectionExtras:
         allowed = NUMBER_RANGES.get(name)
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int too large for a float
             number = math.nan
         if isinstance(value, bool) or not math.isfinite(number) or (allowed and not allowed.holds(number)):
             within = f" in {allowed}" if allowed else ""

@@ -38,16 +38,20 @@ def test_every_numeric_extra_read_anywhere_has_a_range() -> None:
 
 BAD = {
     "rate_limit_window_s": [0, -60, "nan", float("nan"), float("inf"), "abc", True],
-    "timeout": [float("inf"), "inf", float("nan"), "nan", 0, -1, "-1", 10**9],
-    "retry_max_attempts": [0, -3, 2.5, "many", 10**6, float("nan")],
+    "timeout": [float("inf"), "inf", float("nan"), "nan", 0, -1, "-1", 10**9, 10**400, "1e309", -0.0],
+    "retry_max_attempts": [0, -3, 2.5, "many", 10**6, float("nan"), 10**400],
     "retry_max_elapsed_s": [0, -1, float("inf")],
     "retry_backoff_base_s": [-1, float("nan"), 10**7],
     "retry_backoff_max_s": [-0.5, float("inf")],
+    # a20: integers too large for a float (JSON holds them), "1e309" (inf once read), negative zero
+    "rate_limit_share": [10**400, -(10**400), "1e309", -0.0, "-0"],
 }
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [(name, value) for name, values in BAD.items() for value in values]
+    ("name", "value"),
+    [(name, value) for name, values in BAD.items() for value in values],
+    ids=lambda item: str(item)[:24],
 )
 def test_a_broken_extra_is_refused_naming_extra_value_and_range(name: str, value: Any) -> None:
     with pytest.raises(SalesloftConfigError) as raised:
