@@ -14,7 +14,6 @@ from typing import Any
 
 import requests
 from requests_toolbelt.adapters.socket_options import TCPKeepAliveAdapter
-from urllib3.exceptions import NewConnectionError
 
 from airflow_provider_salesloft.exceptions import (
     SalesloftAPIError,
@@ -24,13 +23,14 @@ from airflow_provider_salesloft.exceptions import (
 )
 from airflow_provider_salesloft.hooks.answer_reader import AnswerTooLarge, AnswerTooSlow, read_body
 from airflow_provider_salesloft.hooks.answers import MAX_BODY_BYTES, Answer, error_from_answer, redact
-from airflow_provider_salesloft.hooks.auth import ApiKeyTokenSource, TokenSource
+from airflow_provider_salesloft.hooks.auth import TokenSource
 from airflow_provider_salesloft.hooks.clock import ServerClock
+from airflow_provider_salesloft.hooks.error_hints import error_hint
 from airflow_provider_salesloft.hooks.paging import unwrap
 from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
+from airflow_provider_salesloft.hooks.request_errors import request_error, unfinished_answer
 from airflow_provider_salesloft.hooks.retry import one_attempt_each
 from airflow_provider_salesloft.hooks.route_costs import route_of
-from airflow_provider_salesloft.hooks.scopes import probable_scope
 from airflow_provider_salesloft.hooks.settings import ConnectionSettings
 
 USER_AGENT = "airflow-provider-salesloft"
@@ -226,52 +226,11 @@ class SalesloftTransport:
             try:
                 content = read_body(response, deadline, MAX_BODY_BYTES)
             except (AnswerTooSlow, AnswerTooLarge) as error:
-                raise SalesloftTransportError(
-                    f"{method} {path}: no complete answer "
-                    + (
-                        f"within the {timeout:g} s timeout"
-                        if isinstance(error, AnswerTooSlow)
-                        else f"({error})"
-                    ),
-                    committed_maybe=True,
-                ) from None
+                raise unfinished_answer(error, method, path, timeout) from None
             finally:
                 response.close()
-        except requests.exceptions.ConnectTimeout as error:
-            raise SalesloftTransportError(
-                f"{method} {path}: connect timeout ({error.__class__.__name__})", committed_maybe=False
-            ) from None
-        except requests.exceptions.SSLError as error:
-            raise SalesloftTransportError(
-                f"{method} {path}: no TLS with {self.settings.base_url} ({_root_cause(error)}); "
-                + (
-                    "for a plain-http server on loopback, such as the simulator, write the URL with http://"
-                    if self.settings.base_url.startswith("https://")
-                    else "check the connection's host"
-                ),
-                committed_maybe=False,
-                permanent=True,
-            ) from None
-        except requests.exceptions.ConnectionError as error:
-            cause = _root_cause(error)
-            if cause in ("NameResolutionError", "gaierror"):
-                host = self.settings.base_url.split("://", 1)[-1]
-                raise SalesloftTransportError(
-                    f"{method} {path}: cannot resolve {host!r} (DNS); check the connection's host "
-                    f"({self.settings.base_url})",
-                    committed_maybe=False,
-                    permanent=True,
-                ) from None
-            refused = _connection_refused(error)
-            raise SalesloftTransportError(
-                f"{method} {path}: {'connection refused' if refused else 'connection lost'} by "
-                f"{self.settings.base_url} ({cause})",
-                committed_maybe=not refused,
-            ) from None
-        except requests.exceptions.RequestException as error:  # read timeout, broken chunked body, ...
-            raise SalesloftTransportError(
-                f"{method} {path}: no complete answer ({error.__class__.__name__})", committed_maybe=True
-            ) from None
+        except requests.exceptions.RequestException as error:
+            raise request_error(error, method, path, self.settings.base_url) from None
         return Answer(response.status_code, response.reason or "", response.headers, content)
 
     def _decode(self, answer: Answer, method: str, path: str) -> Any:
@@ -299,11 +258,7 @@ class SalesloftTransport:
         """The typed error for an error answer, with Salesloft's message (``error`` or ``errors``), and for
         403 and 404 what is probably wrong."""
         error = error_from_answer(answer, method, path, self.redact)
-        hint = ""
-        if error.status_code in (401, 403):
-            hint = access_hint(error.status_code, method, path, self.connection_label(), self.token_source)
-        elif error.status_code == 404 and (record := _record_named(path)):
-            hint = f": {record} not found or not visible to the connection's user"
+        hint = error_hint(error.status_code, method, path, self.connection_label(), self.token_source)
         if not hint:
             return error
         return type(error)(
@@ -318,39 +273,6 @@ class SalesloftTransport:
     def get_record(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """GET ``path`` and return its ``data`` object; a missing or non-object ``data`` is an error."""
         return record_of(self.request("GET", path, params=params), "GET", path)
-
-
-def access_hint(status: int, method: str, path: str, connection: str, token_source: TokenSource) -> str:
-    """What a 401 or 403 means for ``connection``, and its fix."""
-    if status == 403:
-        if scope := probable_scope(method, path):
-            return f" ({connection}: its key or app probably lacks the scope {scope}; grant it in Salesloft)"
-        return (
-            f" ({connection}: its user lacks the permission, e.g. to add for a teammate on a personal "
-            "cadence; use the key of a user who has it)"
-        )
-    if isinstance(token_source, ApiKeyTokenSource):
-        return f" ({connection}: its API key was refused; put a current key in the connection's password)"
-    return (
-        f" ({connection}: its OAuth access was refused; authorize again with "
-        "`python -m airflow_provider_salesloft.oauth authorize` to store a new refresh token)"
-    )
-
-
-_RECORD_NAMES = {
-    "people": "person",
-    "cadences": "cadence",
-    "cadence_memberships": "membership",
-    "users": "user",
-}
-
-
-def _record_named(path: str) -> str | None:
-    """``/v2/cadences/99`` -> ``cadence 99``; None for paths that name no single record."""
-    parts = path.strip("/").split("/")
-    if len(parts) == 3 and parts[2].isdigit() and parts[1] in _RECORD_NAMES:
-        return f"{_RECORD_NAMES[parts[1]]} {parts[2]}"
-    return None
 
 
 def _records(answer: Any) -> list[dict[str, Any]]:
@@ -369,15 +291,3 @@ def record_of(answer: Any, method: str, path: str) -> dict[str, Any]:
             200, method, path, f"answer holds no record (got {type(data).__name__})"
         )
     return data
-
-
-def _root_cause(error: BaseException) -> str:
-    while error.__cause__ is not None or (error.args and isinstance(error.args[0], BaseException)):
-        error = error.__cause__ or error.args[0]
-    return error.__class__.__name__
-
-
-def _connection_refused(error: requests.exceptions.ConnectionError) -> bool:
-    reason: Any = error.args[0] if error.args else None
-    reason = getattr(reason, "reason", reason)
-    return isinstance(reason, (NewConnectionError, ConnectionRefusedError))

@@ -12,7 +12,7 @@ from airflow_provider_salesloft.exceptions import SalesloftError, SalesloftNotFo
 from airflow_provider_salesloft.hooks.stopping import SalesloftStopped, check_stop, stop_on_exit
 from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter, UpsertResult, use_bulk
 from airflow_provider_salesloft.operators.prechecks import Prechecks
-from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions, plan_removals, row_guard
+from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.named import NamedPeople, usable_ids
 from airflow_provider_salesloft.operators.sync.people import (
     PeopleLookup,
@@ -21,6 +21,7 @@ from airflow_provider_salesloft.operators.sync.people import (
     restriction_note,
     unreachable_reason,
 )
+from airflow_provider_salesloft.operators.sync.removal import MemberRemoval, mirrored_cadences
 from airflow_provider_salesloft.operators.sync.report import SyncReport
 from airflow_provider_salesloft.operators.sync.rows import Outcome, PlannedRow, RowOutcome, parse_row
 from airflow_provider_salesloft.person_fields import person_fields
@@ -297,46 +298,15 @@ class SyncRun:
     def _mirror(self, pool: ThreadPoolExecutor) -> None:
         """Take off every targeted cadence the members the input does not name, within the guards."""
         assert self.mirror is not None
-        wanted: dict[int, set[int]] = {}
-        for person, cadence in self.seen_pairs:
-            wanted.setdefault(cadence, set()).add(person)
-        cadences = set(wanted)
-        default = self.defaults.get("cadence_id")
-        if self.mirror.allow_empty_input and default is not None:
-            cadences.add(default)
+        wanted, cadences = mirrored_cadences(self.seen_pairs, self.mirror, self.defaults.get("cadence_id"))
         members = {}
         for cadence in cadences:
             if self._cadence_problem(cadence) is None:
                 self._members(cadence)
                 members[cadence] = self.member_records[cadence]
-        blocked = row_guard(
-            self.mirror, self.report.counts[Outcome.INVALID.value], self.report.failing_rows()
-        )
         named = {cadence: self.named.on(cadence) | wanted.get(cadence, set()) for cadence in members}
-        removals, refusals = plan_removals(self.mirror, named, members, blocked)
-        if refusals:
-            self.mirror_refused = "mirror refused, nothing removed: " + "; ".join(refusals)
-            self.hook.log.warning("Salesloft sync: %s", self.mirror_refused)
-            return
-        if self.dry_run:
-            for cadence, person, membership in removals:
-                self.report.record_removal(cadence, person, membership.get("id"), "dry run: would be removed")
-            return
-        with stop_on_exit(self.hook.pacer):  # interrupted: the pool's shutdown starts no queued removal
-            for (cadence, person, membership), problem in zip(
-                removals, pool.map(self._remove, removals), strict=True
-            ):
-                self.report.record_removal(
-                    cadence, person, membership.get("id"), problem, failed=problem is not None
-                )
-
-    def _remove(self, removal: tuple[int, int, Mapping[str, Any]]) -> str | None:
-        """End one membership; the failure's reason, or None."""
-        try:
-            self.hook.delete_cadence_membership(removal[2]["id"])
-        except Exception as error:  # every removal is accounted for, whatever went wrong
-            return error_summary(error)
-        return None
+        removal = MemberRemoval(self.hook, self.report, self.mirror, self.dry_run)
+        self.mirror_refused = removal.run(pool, named, members)
 
     # -- writing -----------------------------------------------------------------------------------------
     def _apply(self, pool: ThreadPoolExecutor, rows: list[PlannedRow]) -> None:

@@ -1,0 +1,97 @@
+"""Mirror mode's removals: the guards checked, the plan made whole, then every removal sent and recorded.
+
+Who may come off a cadence and the guards are :mod:`~airflow_provider_salesloft.operators.sync.mirror`'s;
+this module carries the plan out (or refuses it) and accounts for every removal in the sync's report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_salesloft.exceptions import error_summary
+from airflow_provider_salesloft.hooks.stopping import stop_on_exit
+from airflow_provider_salesloft.operators.sync.mirror import (
+    Membership,
+    MirrorOptions,
+    plan_removals,
+    row_guard,
+)
+from airflow_provider_salesloft.operators.sync.report import SyncReport
+from airflow_provider_salesloft.operators.sync.rows import Outcome
+
+if TYPE_CHECKING:
+    from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+
+
+def mirrored_cadences(
+    seen_pairs: Iterable[tuple[int, int]], options: MirrorOptions, default_cadence: int | None
+) -> tuple[dict[int, set[int]], set[int]]:
+    """``(wanted, cadences)``: cadence -> the people the rows resolved to for it, and the cadences to mirror
+    (those, plus the default cadence when ``allow_empty_input``)."""
+    wanted: dict[int, set[int]] = {}
+    for person, cadence in seen_pairs:
+        wanted.setdefault(cadence, set()).add(person)
+    cadences = set(wanted)
+    if options.allow_empty_input and default_cadence is not None:
+        cadences.add(default_cadence)
+    return wanted, cadences
+
+
+class MemberRemoval:
+    """Takes off the mirrored cadences the members the input does not name, within the guards.
+
+    :param hook: the Salesloft hook.
+    :param report: the sync's report (its row counts feed the guards; every removal is recorded in it).
+    :param options: the mirror's guards.
+    :param dry_run: record what would be removed; remove nothing.
+    """
+
+    def __init__(
+        self, hook: SalesloftHook, report: SyncReport, options: MirrorOptions, dry_run: bool
+    ) -> None:
+        self.hook = hook
+        self.report = report
+        self.options = options
+        self.dry_run = dry_run
+
+    def run(
+        self,
+        pool: ThreadPoolExecutor,
+        named: Mapping[int, set[int]],
+        members: Mapping[int, Mapping[int, Membership]],
+    ) -> str | None:
+        """Check the guards, then remove; return why the mirror was refused (nothing removed), or None.
+
+        :param named: cadence -> the people the input names for it (never removed).
+        :param members: cadence -> its current members (person -> membership).
+        """
+        blocked = row_guard(
+            self.options, self.report.counts[Outcome.INVALID.value], self.report.failing_rows()
+        )
+        removals, refusals = plan_removals(self.options, named, members, blocked)
+        if refusals:
+            refused = "mirror refused, nothing removed: " + "; ".join(refusals)
+            self.hook.log.warning("Salesloft sync: %s", refused)
+            return refused
+        if self.dry_run:
+            for cadence, person, membership in removals:
+                self.report.record_removal(cadence, person, membership.get("id"), "dry run: would be removed")
+            return None
+        with stop_on_exit(self.hook.pacer):  # interrupted: the pool's shutdown starts no queued removal
+            for (cadence, person, membership), problem in zip(
+                removals, pool.map(self._remove, removals), strict=True
+            ):
+                self.report.record_removal(
+                    cadence, person, membership.get("id"), problem, failed=problem is not None
+                )
+        return None
+
+    def _remove(self, removal: tuple[int, int, Mapping[str, Any]]) -> str | None:
+        """End one membership; the failure's reason, or None."""
+        try:
+            self.hook.delete_cadence_membership(removal[2]["id"])
+        except Exception as error:  # every removal is accounted for, whatever went wrong
+            return error_summary(error)
+        return None
