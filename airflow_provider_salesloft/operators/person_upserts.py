@@ -228,7 +228,10 @@ class PeopleUpserter:
                 upsert_type = str(resource.get("upsert_type") or "update")
                 yield UpsertResult(key, person, upsert_type, do_not_contact_set=sets_do_not_contact(record))
             else:
-                reason = str(result.get("error") or "the bulk job reported no person")
+                # Text from the server, like an error answer's: without secrets, capped.
+                reason = self.hook.transport.redact(
+                    str(result.get("error") or "the bulk job reported no person")
+                )
                 yield UpsertResult(key, None, None, reason)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +60,31 @@ def test_connection_secrets_are_registered_with_the_masker(
 
     for secret in ("api-key-to-mask-123456", "client-secret-to-mask", "refresh-token-to-mask"):
         assert secret not in str(redact(f"value: {secret}"))
+
+
+@pytest.mark.salesloft_simulator(api_keys=(API_KEY,))
+def test_a_bulk_result_quoting_the_key_leaks_nowhere(
+    salesloft_simulator: SalesloftSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_logs: Any
+) -> None:
+    """a20: a bulk job's result ``error`` is text from the server, like an error answer: a server that quotes
+    the request's credentials there (as ``echo_authorization`` does in error answers) leaks nothing into the
+    summary XCom, the task log or the database."""
+    import airflow_provider_salesloft.testing.bulk_jobs as bulk_jobs
+
+    stated = bulk_jobs._message
+    monkeypatch.setattr(
+        bulk_jobs,
+        "_message",
+        lambda error: f"{stated(error)} (request had Authorization: Bearer {API_KEY}; key {API_KEY})",
+    )
+    monkeypatch.setenv("AIRFLOW_CONN_SALESLOFT_DEFAULT", salesloft_simulator.connection_uri_json(API_KEY))
+    out = tmp_path / "u.json"
+    rows = [{"email": "new1@example.com"}, {"email": "bad@example.c0m"}]  # the second: refused by Salesloft
+    run = run_dag("salesloft_test_upsert_bulk", {"rows": rows, "out": str(out)}, "salesloft_test_upsert")
+    assert run["tasks"][("upsert", -1)] == "success"
+    summary = json.loads(out.read_text())
+    assert summary["failed"] == 1
+    assert "email_address" in summary["samples"]["failed"][0]["reason"]  # Salesloft's reason is kept
+    assert API_KEY not in json.dumps(summary)
+    assert API_KEY not in task_logs()
+    assert API_KEY not in database_text()
