@@ -4,6 +4,10 @@
 sends one byte every half second keeps either waiting for minutes. Here every read returns what has arrived
 (``read1``), the socket waits at most the time left before the deadline, and the deadline is checked after
 every read: the body is read whole before the deadline, or :class:`AnswerTooSlow` is raised at it.
+
+The body is read as sent (so a compressed body dripped slowly is bounded the same way), then decoded as its
+``Content-Encoding`` says (:func:`decode_body`: the encodings the hook asks for, :data:`ACCEPT_ENCODING`),
+never to more than the size allowed (a small compressed body may stand for gigabytes).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +24,8 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 
 #: Most bytes asked of one read (each read returns what has arrived, up to this).
 READ_SIZE = 64 * 1024
+#: The ``Accept-Encoding`` the hook sends: what :func:`decode_body` reads.
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 class AnswerTooSlow(Exception):
@@ -34,6 +41,10 @@ class AnswerTooLarge(Exception):
     def __init__(self, size: int) -> None:
         super().__init__(f"over {size} bytes")
         self.size = size
+
+
+class AnswerUndecodable(Exception):
+    """The body is in a ``Content-Encoding`` the hook cannot read, or broken in it."""
 
 
 def read_body(
@@ -76,6 +87,40 @@ def read_body(
         if sock is not None:
             with contextlib.suppress(OSError):  # closed meanwhile
                 sock.settimeout(before)
+
+
+def decode_body(body: bytes, content_encoding: str | None, max_bytes: int) -> bytes:
+    """``body`` decoded as its ``Content-Encoding`` says (``gzip``, ``deflate`` zlib-wrapped or raw,
+    ``identity``; several are undone last first), to at most ``max_bytes``.
+
+    :raises AnswerTooLarge: decoded, it is longer than ``max_bytes``.
+    :raises AnswerUndecodable: another encoding, or a body broken in its own.
+    """
+    codings = [coding.strip().lower() for coding in (content_encoding or "").split(",") if coding.strip()]
+    for coding in reversed(codings):
+        if coding == "identity":
+            continue
+        if coding in ("gzip", "x-gzip"):
+            body = _inflate(body, (16 + zlib.MAX_WBITS,), max_bytes, coding)
+        elif coding == "deflate":
+            body = _inflate(body, (zlib.MAX_WBITS, -zlib.MAX_WBITS), max_bytes, coding)
+        else:
+            raise AnswerUndecodable(f"Content-Encoding {coding!r} (the hook asks for {ACCEPT_ENCODING})")
+    return body
+
+
+def _inflate(data: bytes, formats: tuple[int, ...], max_bytes: int, coding: str) -> bytes:
+    """``data`` inflated in the first of ``formats`` (zlib ``wbits``) that reads it, to ``max_bytes``."""
+    for wbits in formats:
+        inflater = zlib.decompressobj(wbits)
+        try:
+            out = inflater.decompress(data, max_bytes + 1)
+        except zlib.error:
+            continue
+        if len(out) > max_bytes or inflater.unconsumed_tail:
+            raise AnswerTooLarge(max_bytes)
+        return out
+    raise AnswerUndecodable(f"a body that is not {coding}")
 
 
 def _socket_of(raw: Any) -> socket.socket | None:

@@ -21,7 +21,14 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftTransportError,
     SalesloftUnexpectedAnswerError,
 )
-from airflow_provider_salesloft.hooks.answer_reader import AnswerTooLarge, AnswerTooSlow, read_body
+from airflow_provider_salesloft.hooks.answer_reader import (
+    ACCEPT_ENCODING,
+    AnswerTooLarge,
+    AnswerTooSlow,
+    AnswerUndecodable,
+    decode_body,
+    read_body,
+)
 from airflow_provider_salesloft.hooks.answers import MAX_BODY_BYTES, Answer, error_from_answer, redact
 from airflow_provider_salesloft.hooks.auth import TokenSource
 from airflow_provider_salesloft.hooks.clock import ServerClock
@@ -45,7 +52,9 @@ def make_session(settings: ConnectionSettings, pool_size: int) -> requests.Sessi
     adapter = TCPKeepAliveAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+    session.headers.update(
+        {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": USER_AGENT}
+    )
     session.verify = settings.verify
     session.proxies.update(settings.proxies)
     session.cert = settings.cert
@@ -225,8 +234,13 @@ class SalesloftTransport:
             )
             try:
                 content = read_body(response, deadline, MAX_BODY_BYTES)
+                content = decode_body(content, response.headers.get("Content-Encoding"), MAX_BODY_BYTES)
             except (AnswerTooSlow, AnswerTooLarge) as error:
                 raise unfinished_answer(error, method, path, timeout) from None
+            except AnswerUndecodable as error:
+                raise SalesloftUnexpectedAnswerError(
+                    response.status_code, method, path, f"answer not readable: {error}"
+                ) from None
             finally:
                 response.close()
         except requests.exceptions.RequestException as error:

@@ -6,7 +6,9 @@ outcome, the error text, that no secret shows in it, and (for hangs) the request
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -376,3 +378,47 @@ def test_a_transient_token_endpoint_error_inside_a_call_is_retried(hook_on: Any)
         hook.token_source.store = _MemoryStore()  # type: ignore[attr-defined]
         assert hook.get_me()["name"] == "Ada"
     assert len(server.requests("POST", "/oauth/token")) == 2
+
+
+# -- a20: compressed answers (the hook asks for gzip, deflate; the answer is read raw within the deadline) --
+ME = {"data": {"id": 7, "name": "Me", "email": "me@example.com"}}
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"),
+    [
+        ("gzip", gzip.compress),
+        ("x-gzip", gzip.compress),
+        ("deflate", zlib.compress),  # zlib-wrapped, as the standard says
+        ("deflate", lambda data: zlib.compress(data)[2:-4]),  # raw deflate, as some servers send it
+        ("GZIP", gzip.compress),
+        ("gzip, gzip", lambda data: gzip.compress(gzip.compress(data))),
+        ("identity", lambda data: data),
+    ],
+)
+def test_a_compressed_answer_is_decoded(
+    hook_on: Callable[..., SalesloftHook], encoding: str, compress: Callable[[bytes], bytes]
+) -> None:
+    body = compress(json.dumps(ME).encode())
+    with HostileServer(lambda seen: Reply(body=body, headers={"Content-Encoding": encoding})) as server:
+        assert hook_on(server).get_me() == ME["data"]
+    assert "gzip" in server.seen[0].headers.get("Accept-Encoding", "")
+
+
+def test_a_compressed_bomb_is_refused_by_its_size_not_read_whole(
+    hook_on: Callable[..., SalesloftHook],
+) -> None:
+    from airflow_provider_salesloft.hooks.answers import MAX_BODY_BYTES
+
+    bomb = gzip.compress(b"0" * (MAX_BODY_BYTES + 1024))
+    assert len(bomb) < 100_000
+    server = HostileServer(lambda seen: Reply(body=bomb, headers={"Content-Encoding": "gzip"}))
+    with server, pytest.raises(SalesloftTransportError, match="no complete answer") as raised:
+        hook_on(server, retry_max_attempts=1).get_me()
+    assert API_KEY not in str(raised.value)
+
+
+def test_an_unknown_content_encoding_is_a_clear_error(hook_on: Callable[..., SalesloftHook]) -> None:
+    server = HostileServer(lambda seen: Reply(body=b"\x00\x01", headers={"Content-Encoding": "br"}))
+    with server, pytest.raises(SalesloftUnexpectedAnswerError, match="br"):
+        hook_on(server, retry_max_attempts=1).get_me()
