@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 import requests
 
 from airflow_provider_salesloft.exceptions import SalesloftConfigError, SalesloftError, SalesloftOAuthError
-from airflow_provider_salesloft.hooks.answers import redact
+from airflow_provider_salesloft.hooks.token_answer import read_token_answer
 
 #: Salesloft's authorization page (the user approves the app there).
 DEFAULT_AUTHORIZE_URL = "https://accounts.salesloft.com/oauth/authorize"
@@ -119,17 +119,25 @@ def secret_forms(*secrets_: str) -> list[str]:
 
 
 class _CallbackServer(ThreadingHTTPServer):
-    """The loopback listener Salesloft redirects the browser to: keeps the first callback's parameters.
+    """The loopback listener Salesloft redirects the browser to: keeps the parameters of the first callback
+    that carries this request's ``state``.
 
+    A callback with another ``state`` (or none) is not this flow's: a stray tab, an older attempt, or a page
+    trying to end the flow. It is answered 400 and ignored, and the listener keeps waiting for the right one.
     Each connection has its own thread with a read timeout, so an idle connection (a browser's preconnect,
     another local program) neither blocks the callback nor keeps the command from ending.
+
+    :param port: the loopback port (0: any free one).
+    :param state: the ``state`` this flow sent to the authorization page.
     """
 
     daemon_threads = True
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, state: str) -> None:
         super().__init__((LOOPBACK, port), _CallbackHandler)
+        self.state = state
         self.params: dict[str, str] | None = None
+        self.ignored = 0  # callbacks with another state
         self.arrived = threading.Event()
         self.taken = threading.Lock()
 
@@ -139,29 +147,42 @@ class _CallbackHandler(BaseHTTPRequestHandler):
     timeout = REQUEST_TIMEOUT_S
 
     def do_GET(self) -> None:
-        """Take the redirect's parameters; answer a page the user can close."""
+        """Take the redirect's parameters if they carry this flow's state; answer a page the user can read."""
         parts = urlsplit(self.path)
         port = self.server.server_address[1]
         if self.headers.get("Host", "").lower() not in (f"{LOOPBACK}:{port}", f"localhost:{port}"):
             self.send_error(400, "not addressed to this loopback listener")  # e.g. DNS rebinding
             return
+        params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         with self.server.taken:
             if parts.path != REDIRECT_PATH or self.server.arrived.is_set():
                 self.send_error(404)
                 return
-            self.server.params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+            if not secrets.compare_digest(params.get("state", "").encode(), self.server.state.encode()):
+                self.server.ignored += 1
+                self._page(
+                    400,
+                    "Not the callback this command waits for",
+                    "This address does not belong to the authorization the command is waiting for (its state "
+                    "does not match), so it was ignored. The command keeps waiting: open the address it "
+                    "printed, in this browser, and authorize the app there.",
+                )
+                return
+            self.server.params = params
             self.server.arrived.set()
-        self._answer()
+        if "error" in params or "code" not in params:
+            self._page(200, "Salesloft did not authorize the app", "Go back to the terminal to see why.")
+        else:
+            self._page(
+                200, "Salesloft authorized the app", "You can close this tab and go back to the terminal."
+            )
 
-    def _answer(self) -> None:
-        assert self.server.params is not None
-        failed = "error" in self.server.params or "code" not in self.server.params
-        text = "Salesloft did not authorize the app" if failed else "Salesloft authorized the app"
+    def _page(self, status: int, title: str, text: str) -> None:
         body = (
-            f"<!doctype html><title>{text}</title><p>{html.escape(text)}. You can close this tab and go "
-            "back to the terminal.</p>"
+            f"<!doctype html><title>{html.escape(title)}</title><h1>{html.escape(title)}</h1>"
+            f"<p>{html.escape(text)}</p>"
         ).encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -188,7 +209,8 @@ def authorize(
     :param out: where instructions go (never a secret).
     :raises SalesloftConfigError: ``port`` or ``timeout_s`` is out of range (before anything listens).
     :raises SalesloftOAuthError: the user or Salesloft refused, the callback did not come, or the code was not
-        traded for a refresh token.
+        traded for a refresh token. A callback with another ``state`` is answered 400 and ignored: the wait
+        goes on until the right one comes or ``timeout_s`` has passed.
     """
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise SalesloftConfigError(
@@ -200,7 +222,7 @@ def authorize(
         )
     state = secrets.token_urlsafe(24)
     try:
-        listener = _CallbackServer(port)
+        listener = _CallbackServer(port, state)
     except OSError as error:
         raise SalesloftOAuthError(
             f"cannot listen on {LOOPBACK}:{port} ({error.strerror or error}): pass --port with a free port "
@@ -222,25 +244,29 @@ def authorize(
             file=out,
             flush=True,
         )
-        if open_browser is not None:
-            open_browser(url)
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-        thread.start()
+        thread.start()  # before the browser opens: it may come back at once
         try:
+            if open_browser is not None:
+                open_browser(url)
             arrived = server.arrived.wait(timeout_s)
         finally:
             server.shutdown()
             thread.join()
-        params = server.params or {}
+        params, ignored = server.params or {}, server.ignored
     if not arrived:
-        raise SalesloftOAuthError(f"no answer from Salesloft on {redirect_uri} within {timeout_s:g} s")
+        also = (
+            f" ({ignored} callback{'s' if ignored != 1 else ''} with another state ignored: open the address "
+            "printed above, not an older one)"
+            if ignored
+            else ""
+        )
+        raise SalesloftOAuthError(f"no answer from Salesloft on {redirect_uri} within {timeout_s:g} s{also}")
     if "error" in params:
         raise SalesloftOAuthError(
             f"Salesloft did not authorize the app: {params['error']}: {params.get('error_description', '')}",
             error=params["error"],
         )
-    if params.get("state") != state:
-        raise SalesloftOAuthError("the callback's state does not match this request's: start again")
     if not params.get("code"):
         raise SalesloftOAuthError("Salesloft's callback holds no code")
     return exchange_code(app, params["code"], redirect_uri)
@@ -261,24 +287,9 @@ def exchange_code(app: OAuthApp, code: str, redirect_uri: str, timeout_s: float 
         raise SalesloftOAuthError(
             f"Salesloft's token endpoint did not answer ({error.__class__.__name__})"
         ) from None
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
-        raise SalesloftOAuthError(
-            f"Salesloft's token endpoint answered {response.status_code} with no JSON object"
-        )
-    if response.status_code >= 400 or not answer.get("refresh_token"):
-        # The answer may quote what was sent (the client secret, the code), in any encoding.
-        forms = secret_forms(app.client_secret, code, f"{app.client_id}:{app.client_secret}")
-        code_name = redact(str(answer.get("error") or "no refresh token"), forms)
-        description = redact(str(answer.get("error_description") or ""), forms)
-        raise SalesloftOAuthError(
-            f"Salesloft's token endpoint answered {response.status_code}: {code_name}: {description}",
-            error=code_name,
-        )
-    return answer
+    # The answer may quote what was sent (the client secret, the code), in any encoding.
+    forms = secret_forms(app.client_secret, code, f"{app.client_id}:{app.client_secret}")
+    return read_token_answer(response, requires="refresh_token", secrets=forms)
 
 
 def _connection_row(conn_id: str, session: Any) -> Any:

@@ -32,6 +32,7 @@ from airflow_provider_salesloft.exceptions import (
 from airflow_provider_salesloft.hooks.answers import redact, retry_after_seconds
 from airflow_provider_salesloft.hooks.redaction import mask_every_form
 from airflow_provider_salesloft.hooks.retry import RetryPolicy
+from airflow_provider_salesloft.hooks.token_answer import read_token_answer
 from airflow_provider_salesloft.hooks.token_store import (
     DEFAULT_LIFETIME_S,
     REFRESH_MARGIN_S,
@@ -276,23 +277,7 @@ class OAuthTokenSource:
                     f"Salesloft's token endpoint answered a redirect ({status}); token requests never follow "
                     "redirects, since they carry the client secret: check the connection's token_url"
                 )
-            try:
-                answer = response.json()
-            except ValueError:
-                answer = None
-            if not isinstance(answer, dict):
-                raise SalesloftOAuthError(
-                    f"Salesloft's token endpoint answered {status} with no JSON object "
-                    f"({response.headers.get('Content-Type', 'no content type')})"
-                )
-            if status >= 400 or not isinstance(answer.get("access_token"), str) or not answer["access_token"]:
-                error_code = self._clean(str(answer.get("error") or ""))
-                description = self._clean(str(answer.get("error_description") or reason))
-                raise SalesloftOAuthError(
-                    f"Salesloft's token endpoint answered {status}: {error_code or 'no access token'}: "
-                    f"{description}",
-                    error=error_code,
-                )
+            answer = read_token_answer(response, requires="access_token", secrets=self.secrets())
             return self._tokens_from(answer, used_refresh_token)
 
         try:

@@ -23,25 +23,42 @@ from hypothesis import strategies as st
 from airflow_provider_salesloft.exceptions import SalesloftOAuthError
 from airflow_provider_salesloft.hooks.auth import VariableTokenStore
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
-from airflow_provider_salesloft.oauth import LOOPBACK, OAuthApp, app_from_connection, authorize, exchange_code
+from airflow_provider_salesloft.oauth import (
+    LOOPBACK,
+    OAuthApp,
+    _CallbackServer,
+    app_from_connection,
+    authorize,
+    exchange_code,
+)
 from airflow_provider_salesloft.testing import SalesloftSimulator
 
 CLIENT_ID, CLIENT_SECRET = "app-client-id", "app-client-secret-5e4d3c2b1a"
 pytestmark = [pytest.mark.e2e, pytest.mark.salesloft_simulator(oauth_clients={CLIENT_ID: CLIENT_SECRET})]
 
 
-def browser(change: dict[str, str] | None = None) -> Any:
+def with_query(url: str, change: dict[str, str]) -> str:
+    """``url`` with ``change`` applied to its query."""
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()} | change
+    return parts._replace(query=urlencode(query)).geturl()
+
+
+#: A stray callback: another attempt's state and code, as an older tab (or another page) would send.
+STRAY = {"state": "an-older-attempt", "code": "older-code"}
+
+
+def browser(change: dict[str, str] | None = None, stray: list[requests.Response] | None = None) -> Any:
     """A browser: opens the address in a thread (following the redirect to the loopback listener), with
-    ``change`` applied to the callback's query, as a tampering page would."""
+    ``change`` applied to the callback's query, as a tampering page would. With ``stray``, a callback with
+    another state reaches the listener first (its answer is appended to ``stray``)."""
 
     def visit(url: str) -> None:
         answer = requests.get(url, allow_redirects=False, timeout=10)
         callback = answer.headers["Location"]
-        if change:
-            parts = urlsplit(callback)
-            query = {key: values[-1] for key, values in parse_qs(parts.query).items()} | change
-            callback = parts._replace(query=urlencode(query)).geturl()
-        requests.get(callback, timeout=10)
+        if stray is not None:
+            stray.append(requests.get(with_query(callback, STRAY), timeout=10))
+        requests.get(with_query(callback, change or {}), timeout=10)
 
     return lambda url: threading.Thread(target=visit, args=(url,), daemon=True).start()
 
@@ -65,7 +82,6 @@ def test_flow_returns_a_live_refresh_token_and_prints_no_secret(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"state": "forged"}, "state does not match"),
         ({"error": "access_denied", "error_description": "The user denied"}, "did not authorize the app"),
         ({"code": "stolen-code"}, "invalid_grant"),
     ],
@@ -91,8 +107,14 @@ def test_authorize_url_sits_beside_the_connections_token_url(
     assert CLIENT_SECRET not in repr(app_from_connection("sl_app"))
 
 
-def run_command(sim: SalesloftSimulator, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run the command as a user would; play the browser from the address it prints."""
+def run_command(
+    sim: SalesloftSimulator,
+    *args: str,
+    env: dict[str, str],
+    stray: list[requests.Response] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run the command as a user would; play the browser from the address it prints (see :func:`browser`
+    for ``stray``)."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -114,7 +136,7 @@ def run_command(sim: SalesloftSimulator, *args: str, env: dict[str, str]) -> sub
     for line in process.stderr:
         printed.append(line)
         if line.strip().startswith(sim.authorize_url):
-            browser()(line.strip())
+            browser(stray=stray)(line.strip())
             break
     stdout, rest = process.communicate(timeout=120)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, "".join(printed) + rest)
@@ -135,9 +157,12 @@ def test_command_prints_only_the_refresh_token(salesloft_simulator: SalesloftSim
     assert refresh_token not in result.stderr
 
 
+@pytest.mark.parametrize("stray_first", [False, True], ids=["callback", "stray-callback-then-callback"])
 def test_command_stores_the_token_in_the_connection_and_clears_the_store(
-    salesloft_simulator: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch
+    salesloft_simulator: SalesloftSimulator, monkeypatch: pytest.MonkeyPatch, stray_first: bool
 ) -> None:
+    """With ``stray_first``, a callback with another state reaches the listener before the real one: it is
+    answered 400 and ignored, and the command goes on to store the real grant."""
     from airflow.models import Connection, Variable
     from airflow.utils.session import create_session
 
@@ -152,9 +177,15 @@ def test_command_stores_the_token_in_the_connection_and_clears_the_store(
     store = VariableTokenStore(conn_id).key
     Variable.set(store, json.dumps({"refresh_token": "rt-stale-chain"}))
 
-    result = run_command(salesloft_simulator, "--conn-id", conn_id, "--store", env={})
+    stray: list[requests.Response] = []
+    result = run_command(
+        salesloft_simulator, "--conn-id", conn_id, "--store", env={}, stray=stray if stray_first else None
+    )
 
     assert result.returncode == 0, result.stderr
+    if stray_first:
+        assert [answer.status_code for answer in stray] == [400]
+        assert "ignored" in stray[0].text and "keeps waiting" in stray[0].text
     assert result.stdout == ""
     assert not [s for s in [CLIENT_SECRET, *salesloft_simulator.issued_secrets] if s in result.stderr]
     with create_session() as session:
@@ -163,8 +194,9 @@ def test_command_stores_the_token_in_the_connection_and_clears_the_store(
     assert stored["client_secret"] == CLIENT_SECRET  # the rest of the connection is kept
     assert Variable.get(store, default_var=None) is None
     conn = salesloft_simulator.oauth_connection_json(CLIENT_ID, CLIENT_SECRET, stored["refresh_token"])
-    monkeypatch.setenv("AIRFLOW_CONN_SL_CHECK", conn)
-    assert SalesloftHook(salesloft_conn_id="sl_check").get_me()["id"] == 1  # the new grant works
+    check = f"sl_check_{int(stray_first)}"  # each case its own token store
+    monkeypatch.setenv(f"AIRFLOW_CONN_{check.upper()}", conn)
+    assert SalesloftHook(salesloft_conn_id=check).get_me()["id"] == 1  # the new grant works
 
 
 def test_command_without_an_app_says_what_is_missing(salesloft_simulator: SalesloftSimulator) -> None:
@@ -352,3 +384,70 @@ def test_an_out_of_range_port_or_timeout_is_refused_before_listening(
     assert f"({option}) must be" in result.stderr and value in result.stderr
     assert "Traceback" not in result.stderr
     assert "Waiting for Salesloft" not in result.stderr  # refused before listening
+
+
+# -- callbacks with another state are ignored ----------------------------------------------------------------
+def test_a_stray_callback_with_another_state_is_ignored_and_the_real_one_is_taken(
+    salesloft_simulator: SalesloftSimulator,
+) -> None:
+    """A stray callback (another state) used to end the flow; now it gets a 400 page and the wait goes on."""
+    stray: list[requests.Response] = []
+    answer = authorize(
+        app(salesloft_simulator), port=0, timeout_s=60, open_browser=browser(stray=stray), out=io.StringIO()
+    )
+    assert answer["refresh_token"] in salesloft_simulator.refresh_tokens
+    assert [response.status_code for response in stray] == [400]
+    assert "Not the callback this command waits for" in stray[0].text
+
+
+def test_only_a_callback_with_another_state_ends_in_the_timeout_naming_it(
+    salesloft_simulator: SalesloftSimulator,
+) -> None:
+    """No code is traded for a stray callback; when the right one never comes, the timeout says what was
+    ignored. (The browser here sends the stray callback before returning: the listener already serves.)"""
+    stray: list[int] = []
+
+    def open_browser(url: str) -> None:
+        callback = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+        stray.append(requests.get(with_query(callback, {"state": "forged"}), timeout=10).status_code)
+
+    with pytest.raises(SalesloftOAuthError, match=r"within 1 s \(1 callback with another state ignored"):
+        authorize(app(salesloft_simulator), port=0, timeout_s=1, open_browser=open_browser, out=io.StringIO())
+    assert stray == [400]
+    assert not salesloft_simulator.refresh_tokens  # the code was never traded
+
+
+_STATE = "the-flows-own-state-0123456789"
+_VALUES = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    callbacks=st.lists(
+        st.fixed_dictionaries(
+            {"state": _VALUES.filter(lambda value: value != _STATE)},
+            optional={"code": _VALUES, "error": _VALUES, "error_description": _VALUES, "scope": _VALUES},
+        )
+        | st.fixed_dictionaries({}, optional={"code": _VALUES, "error": _VALUES}),  # no state at all
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_no_callback_with_another_state_ends_the_wait(callbacks: list[dict[str, str]]) -> None:
+    """Invariant: whatever a callback holds (a code, an error, any state or none), if its state is not the
+    flow's it is answered 400 and the listener keeps waiting; the flow's own callback is then taken as is."""
+    with _CallbackServer(0, _STATE) as server:
+        thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+        thread.start()
+        base = f"http://{LOOPBACK}:{server.server_address[1]}/callback"
+        try:
+            for query in callbacks:
+                assert requests.get(base, params=query, timeout=10).status_code == 400
+                assert not server.arrived.is_set()
+            right = {"code": "the-code", "state": _STATE}
+            assert requests.get(base, params=right, timeout=10).status_code == 200
+        finally:
+            server.shutdown()
+            thread.join()
+    assert server.arrived.is_set() and server.params == right
+    assert server.ignored == len(callbacks)
