@@ -176,13 +176,8 @@ class PeopleUpserter:
         job_id = int(self.hook.create_bulk_job(name)["id"])
         uploaded = 0
         batch: list[dict[str, Any]] = []
-        for fields in people:
-            prepared, problem = self.prepare(fields)
-            if problem is not None:
-                key = upsert_key_value(prepared, self.upsert_key)[0] or "?"
-                self.refused.append(UpsertResult(key, None, None, problem, invalid=True))
-                continue
-            batch.append(self.record(prepared))
+        for record in self.job_records(people):
+            batch.append(record)
             if len(batch) >= MAX_RECORDS_PER_UPLOAD:
                 uploaded += self.hook.add_bulk_job_data(job_id, batch, uploaded_before=uploaded)
                 batch = []
@@ -191,6 +186,17 @@ class PeopleUpserter:
         self.hook.start_bulk_job(job_id)
         self.hook.log.info("Salesloft bulk job %s started with %d records", job_id, uploaded)
         return job_id
+
+    def job_records(self, people: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Each person's bulk-job record, as it is uploaded; people whose fields cannot be sent are left
+        out, kept in :attr:`refused`."""
+        for fields in people:
+            prepared, problem = self.prepare(fields)
+            if problem is not None:
+                key = upsert_key_value(prepared, self.upsert_key)[0] or "?"
+                self.refused.append(UpsertResult(key, None, None, problem, invalid=True))
+                continue
+            yield self.record(prepared)
 
     def find(self, keys: list[str]) -> dict[str, int]:
         """Key -> the one person it matches, for keys Salesloft can look up (by email or id; a CRM id is

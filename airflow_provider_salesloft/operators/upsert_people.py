@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from airflow_provider_salesloft.operators.person_upserts import (
     use_bulk,
 )
 from airflow_provider_salesloft.operators.sync.report import MAX_REASON_CHARS, MAX_SAMPLES
+from airflow_provider_salesloft.operators.upsert_resume import JobStore, start_or_resume
 from airflow_provider_salesloft.outcomes import RunOutcomes
 from airflow_provider_salesloft.person_fields import (
     UPSERT_KEYS,
@@ -55,10 +56,20 @@ NO_RESULT = "Salesloft returned no result for this record"
 
 
 class UpsertTally:
-    """Counts, samples and (for small inputs) the person id of each upserted key, in input order."""
+    """Counts, samples and (for small inputs) the person id of each upserted key, in input order.
 
-    def __init__(self, carried: dict[str, Any] | None = None) -> None:
+    :param carried: what :meth:`carry` returned before a deferral.
+    :param sinks: also called with the line of every row refused before it is sent (see :meth:`refuse`;
+        the ``results_table`` writer).
+    """
+
+    def __init__(
+        self,
+        carried: dict[str, Any] | None = None,
+        sinks: Sequence[Callable[..., None]] = (),
+    ) -> None:
         carried = carried or {}
+        self._sinks = sinks
         self.counts: Counter[str] = Counter({name: 0 for name in UPSERT_OUTCOMES})
         self.counts.update(carried.get("counts") or {})
         self.samples: dict[str, list[dict[str, Any]]] = carried.get("samples") or {}
@@ -78,6 +89,18 @@ class UpsertTally:
             if reason:
                 line["reason"] = str(reason)[:MAX_REASON_CHARS]
             samples.append({key: value for key, value in line.items() if value is not None})
+
+    def refuse(
+        self, index: int, outcome: str, reason: str, key: str | None = None, detail: str | None = None
+    ) -> None:
+        """Count row ``index`` as ``invalid`` or ``duplicates`` (never sent), with ``reason`` (its sample
+        says ``detail`` instead, where given); pass its line to every sink."""
+        self.note(outcome, detail or reason, row=index, key=key)
+        line: dict[str, Any] = {"index": index, "outcome": outcome, "reason": reason}
+        if key is not None:
+            line["key"] = key
+        for sink in self._sinks:
+            sink(**line)
 
     def key_seen(self, key: str) -> None:
         """Count a distinct key; remember the order of keys while the input is small enough to list ids."""
@@ -226,7 +249,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
             self.log.warning("%s", warning)
         rows, total = input_rows(self.rows, self.sql, self.sql_conn_id, self.chunk_size)
         self._open_results(context)
-        tally = UpsertTally()
+        tally = UpsertTally(sinks=(self._result_line,))
         upserter = PeopleUpserter(self.hook, self.upsert_key, self.crm_id_type)
         people = self._valid_people(rows, tally, upserter)
         with kept_on_failure(self._results, self.log):
@@ -241,14 +264,17 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
                     self._one_by_one(upserter, ahead, tally)
                 return self._finish(context, tally, method="per_row", elapsed=time.monotonic() - started)
             name = bulk_job_name(self.dag_id, self.task_id, context)
-            job_id = upserter.start_job(name, (fields for _, fields in chain(ahead, people)))
+            jobs = JobStore.of(context, self.log, lambda: self.hook.pacer.stats.requests)
+            job_id = start_or_resume(upserter, name, (fields for _, fields in chain(ahead, people)), jobs)
             if not self.deferrable:
                 with self._partial_summary_if_interrupted(context, tally, total, bulk_job_id=job_id):
                     job = self.hook.wait_for_bulk_job(job_id, self.poll_interval_s, self.timeout_s)
-                return self._read_results(context, upserter, tally, job_id, job, waited_in="worker")
+                return self._read_results(
+                    context, upserter, tally, job_id, job, jobs, carried_calls=jobs.earlier_calls
+                )
         from airflow_provider_salesloft.triggers.bulk_job import SalesloftBulkJobTrigger
 
-        carry = {"tally": tally.carry(), "api_calls": self.hook.pacer.stats.requests}
+        carry = {"tally": tally.carry(), "api_calls": jobs.earlier_calls + self.hook.pacer.stats.requests}
         if self._results is not None:
             carry.update(results=self._results.close(), row_of=self._row_of)
         self.defer(
@@ -287,6 +313,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
                 tally,
                 job_id,
                 event.get("job") or {},
+                JobStore(context.get("task_state_store"), self.log),
                 carried_calls=int(carry.get("api_calls", 0)),
                 waited_in="triggerer",
             )
@@ -301,22 +328,18 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         for index, row in enumerate(rows):
             tally.rows += 1
             if not isinstance(row, Mapping):
-                tally.note("invalid", f"row is not a mapping: {type(row).__name__}", row=index)
-                self._result_line(index=index, outcome="invalid", reason="row is not a mapping")
+                detail = f"row is not a mapping: {type(row).__name__}"
+                tally.refuse(index, "invalid", "row is not a mapping", detail=detail)
                 continue
             fields, problem = upserter.prepare(person_fields(row, self.field_map))
-            if problem is not None:
-                tally.note("invalid", problem, row=index)
-                self._result_line(index=index, outcome="invalid", reason=problem)
-                continue
-            key, problem = upsert_key_value(fields, self.upsert_key)
-            if key is None:
-                tally.note("invalid", problem, row=index)
-                self._result_line(index=index, outcome="invalid", reason=problem)
+            if problem is None:
+                key, problem = upsert_key_value(fields, self.upsert_key)
+            if problem is not None or key is None:
+                tally.refuse(index, "invalid", str(problem))
                 continue
             if key in seen:
-                tally.note("duplicates", f"{self.upsert_key} repeats an earlier row's", row=index, key=key)
-                self._result_line(index=index, key=key, outcome="duplicates", reason="repeats an earlier row")
+                detail = f"{self.upsert_key} repeats an earlier row's"
+                tally.refuse(index, "duplicates", "repeats an earlier row", key=key, detail=detail)
                 continue
             seen.add(key)
             if self._results is not None:
@@ -375,9 +398,12 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         tally: UpsertTally,
         job_id: int,
         job: Mapping[str, Any],
+        jobs: JobStore,
         carried_calls: int = 0,
         waited_in: str = "worker",
     ) -> dict[str, Any]:
+        """Count the done job's results and finish; the job is then forgotten by the task state store
+        (a retry after this point, or a cleared task, upserts again)."""
         processed = job.get("processed")
         returned: set[str] = set()
         for result in upserter.job_results(job_id, processed if isinstance(processed, int) else None):
@@ -388,14 +414,17 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         for key, index in self._row_of.items() if self._results is not None else ():
             if key not in returned:
                 self._result_line(index=index, key=key, outcome="failed", reason=NO_RESULT)
-        return self._finish(
-            context,
-            tally,
-            method="bulk",
-            bulk_job_id=job_id,
-            waited_in=waited_in,
-            carried_calls=carried_calls,
-        )
+        try:
+            return self._finish(
+                context,
+                tally,
+                method="bulk",
+                bulk_job_id=job_id,
+                waited_in=waited_in,
+                carried_calls=carried_calls,
+            )
+        finally:
+            jobs.forget()
 
     def _account_for_missing(self, upserter: PeopleUpserter, tally: UpsertTally, returned: set[str]) -> None:
         """Every record the job returned no result for is ``failed`` (the person may exist all the same: it

@@ -57,7 +57,14 @@ def deployment(sim: SalesloftSimulator) -> Iterator[Deployment]:
         Deployment(Path(home), sorted((HERE / "dags").glob("*.py")), env, executor=EXECUTOR) as running,
     ):
         running.wait_for_dags(
-            ["deploy_syncs", "deploy_oauth_mapped", "deploy_upsert", "deploy_upsert_oauth", "deploy_stop"]
+            [
+                "deploy_syncs",
+                "deploy_oauth_mapped",
+                "deploy_upsert",
+                "deploy_upsert_oauth",
+                "deploy_stop",
+                "deploy_upsert_resume",
+            ]
         )
         running.new_listeners = Deployment.listeners() - before  # type: ignore[attr-defined]
         yield running
@@ -203,6 +210,14 @@ def test_a_deferred_upsert_with_oauth_refreshes_tokens_in_the_triggerer(
     from trigger_oauth_check import check_deferred_oauth_upsert
 
     check_deferred_oauth_upsert(deployment, sim)
+
+
+def test_a_killed_upsert_resumes_its_bulk_job_on_retry(
+    deployment: Deployment, sim: SalesloftSimulator
+) -> None:
+    from resume_check import check_killed_upsert_resumes
+
+    check_killed_upsert_resumes(deployment, sim)
 
 
 def test_the_tasks_ran_on_the_chosen_executor(deployment: Deployment) -> None:

@@ -1,0 +1,260 @@
+"""A retried bulk upsert resumes its job from the task state store (Airflow 3.3+, AIP-103).
+
+The operator runs here with ``execute()`` called directly and a store that behaves like
+``context["task_state_store"]`` (get / set / delete, JSON values); the try is lost at every request it
+sends to the simulator in turn, before the request leaves or after its answer came (a worker killed then),
+and a second try with the same store finishes. Invariants, whatever the point of loss: the records of every
+job together are the input's valid records, each once; one job holds them; every person exists once; the
+second try's summary counts every person. (``tests/e2e/test_upsert_resume.py`` runs it in real DAG runs
+with Airflow's own store; ``tests/deploy/`` kills a real worker.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from airflow_provider_salesloft.hooks.transport import SalesloftTransport
+from airflow_provider_salesloft.operators import UpsertPeopleOperator, upsert_resume
+from airflow_provider_salesloft.operators.upsert_resume import STORE_KEY, JobStore, RecordDigest
+from airflow_provider_salesloft.testing import SalesloftSimulator
+
+pytestmark = pytest.mark.salesloft_simulator(
+    rate_limit=1_000_000, connection_extras={"retry_backoff_base_s": 0.01}
+)
+
+
+def people_rows(prefix: str) -> list[dict[str, Any]]:
+    """23 new people, then an invalid row and a duplicate (never sent)."""
+    rows: list[dict[str, Any]] = [
+        {"email": f"{prefix}{n}@example.com", "first_name": f"N{n}"} for n in range(23)
+    ]
+    return [*rows, {"email": "not an address"}, {"email": f"{prefix}3@example.com"}]
+
+
+ROWS = people_rows("resume")
+VALID = 23
+
+
+class WorkerLost(BaseException):
+    """The try ends here, as when its process is killed (nothing catches a BaseException for good)."""
+
+
+class Store:
+    """``context["task_state_store"]`` as Airflow 3.3 gives it: JSON values, kept across tries."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+        self.writes = 0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return json.loads(self.values[key]) if key in self.values else default
+
+    def set(self, key: str, value: Any) -> None:
+        self.values[key] = json.dumps(value)
+        self.writes += 1
+
+    def delete(self, key: str) -> None:
+        self.values.pop(key, None)
+
+
+class FakeTI:
+    def __init__(self, try_number: int) -> None:
+        self.try_number = try_number
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
+
+
+def run_try(
+    store: Store | None,
+    try_number: int,
+    lose_at: int = 0,
+    after: bool = False,
+    rows: list[dict[str, Any]] = ROWS,
+    **options: Any,
+) -> Any:
+    """One try of the task; with ``lose_at``, the worker is lost at its ``lose_at``-th request."""
+    context = {"ti": FakeTI(try_number), "run_id": "manual__resume", "task_state_store": store}
+    operator = UpsertPeopleOperator(
+        task_id="upsert", rows=rows, bulk_threshold=2, poll_interval_s=0.02, max_failed_rows=10, **options
+    )
+    real = SalesloftTransport.request
+    sent = 0
+
+    def request(self: SalesloftTransport, *args: Any, **kwargs: Any) -> Any:
+        nonlocal sent
+        sent += 1
+        if sent == lose_at and not after:
+            raise WorkerLost
+        answer = real(self, *args, **kwargs)
+        if sent == lose_at:
+            raise WorkerLost
+        return answer
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SalesloftTransport, "request", request)
+        return operator.execute(context), sent  # type: ignore[arg-type]
+
+
+def uploaded_emails(sim: SalesloftSimulator, rows: list[dict[str, Any]]) -> Counter[str]:
+    mine = {row["email"] for row in rows[:VALID]}
+    return Counter(
+        str(r["email_address"])
+        for job in sim.bulk_jobs.jobs.values()
+        for r in job.records
+        if r.get("email_address") in mine
+    )
+
+
+def assert_done_once(
+    sim: SalesloftSimulator, summary: dict[str, Any], rows: list[dict[str, Any]] = ROWS
+) -> None:
+    emails = [row["email"] for row in rows[:VALID]]
+    assert uploaded_emails(sim, rows) == Counter(emails)  # no record uploaded twice, none missing
+    assert (
+        len(
+            {
+                job.id
+                for job in sim.bulk_jobs.jobs.values()
+                if any(r.get("email_address") in emails for r in job.records)
+            }
+        )
+        == 1
+    )
+    ids = {str(p["email_address"]): [] for p in sim.state.people.values()}
+    for person in sim.state.people.values():
+        ids[str(person["email_address"])].append(person["id"])
+    assert all(len(ids[email]) == 1 for email in emails)  # every row created once
+    assert (summary["created"], summary["invalid"], summary["duplicates"]) == (VALID, 1, 1)
+    assert summary["method"] == "bulk" and summary["person_ids"][:VALID] == [
+        ids[email][0] for email in emails
+    ]
+
+
+@pytest.fixture
+def small_uploads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(upsert_resume, "UPLOAD_SIZE", 5)  # 23 records: 5 uploads
+
+
+def test_an_undisturbed_run_keeps_its_job_only_until_its_results_are_read(
+    salesloft_simulator: SalesloftSimulator, small_uploads: None
+) -> None:
+    store = Store()
+    summary, _ = run_try(store, 1)
+
+    assert_done_once(salesloft_simulator, summary)
+    assert store.writes == 7  # after the create, before each of 5 uploads, before the start
+    assert store.values == {}  # read: a cleared task upserts again
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before-request", "after-answer"])
+def test_a_try_lost_at_any_request_is_resumed_by_the_next(
+    salesloft_simulator: SalesloftSimulator, small_uploads: None, after: bool
+) -> None:
+    """Every point of loss in turn: create, each upload, start, polls, result pages."""
+    _, calls = run_try(Store(), 1, rows=people_rows("count"))
+    assert calls >= 9
+    for lose_at in range(1, calls + 1):
+        rows = people_rows(f"lost{lose_at}{after}-")
+        store = Store()
+        jobs_at_start = len(salesloft_simulator.bulk_jobs.jobs)
+        with pytest.raises(WorkerLost):
+            run_try(store, 1, lose_at=lose_at, after=after, rows=rows)
+        jobs_before = len(salesloft_simulator.bulk_jobs.jobs) - jobs_at_start
+        summary, _ = run_try(store, 2, rows=rows)
+
+        assert_done_once(salesloft_simulator, summary, rows)
+        created = len(salesloft_simulator.bulk_jobs.jobs) - jobs_at_start - jobs_before
+        # The one job is resumed, except when the try was lost before it knew the job's id.
+        assert created == (1 if jobs_before == 0 or (lose_at == 1 and after) else 0), (lose_at, created)
+        assert store.values == {}
+
+
+@pytest.mark.salesloft_simulator(bulk_job_records_per_s=2)
+def test_a_deferred_try_that_ended_defers_again_on_the_same_job(
+    salesloft_simulator: SalesloftSimulator,
+) -> None:
+    from airflow.providers.common.compat.sdk import TaskDeferred
+
+    store = Store()
+    with pytest.raises(TaskDeferred) as first:
+        run_try(store, 1, deferrable=True)
+    uploads = salesloft_simulator.stats.calls_by_route["POST /v2/bulk_jobs/:id/job_data"]
+    with pytest.raises(TaskDeferred) as second:  # the trigger timed out, say: the task is retried
+        run_try(store, 2, deferrable=True)
+
+    assert second.value.trigger.job_id == first.value.trigger.job_id  # type: ignore[attr-defined]
+    assert salesloft_simulator.stats.calls_by_route["POST /v2/bulk_jobs"] == 1
+    assert salesloft_simulator.stats.calls_by_route["POST /v2/bulk_jobs/:id/job_data"] == uploads
+    assert second.value.trigger.carry["tally"]["rows"] == len(ROWS)  # type: ignore[attr-defined]
+
+
+def test_other_input_starts_a_new_job(
+    salesloft_simulator: SalesloftSimulator, small_uploads: None, task_logs: Any
+) -> None:
+    store = Store()
+    with pytest.raises(WorkerLost):
+        run_try(store, 1, lose_at=4)  # create, two uploads, lost at the third
+    changed = [dict(row) for row in ROWS]
+    changed[1]["first_name"] = "Changed"
+    summary, _ = run_try(store, 2, rows=changed)
+
+    assert "is not the one bulk job" in task_logs()
+    assert len(salesloft_simulator.bulk_jobs.jobs) == 2 and summary["created"] == VALID
+
+
+def test_a_job_salesloft_no_longer_knows_starts_a_new_job(
+    salesloft_simulator: SalesloftSimulator, small_uploads: None, task_logs: Any
+) -> None:
+    store = Store()
+    with pytest.raises(WorkerLost):
+        run_try(store, 1, lose_at=4)
+    salesloft_simulator.bulk_jobs.jobs.clear()
+    summary, _ = run_try(store, 2)
+
+    assert "no longer knows bulk job" in task_logs()
+    assert summary["created"] == VALID and len(salesloft_simulator.bulk_jobs.jobs) == 1
+
+
+def test_without_a_store_a_retry_starts_over_and_says_so(
+    salesloft_simulator: SalesloftSimulator, task_logs: Any
+) -> None:
+    """Airflow 2.11 and 3.0-3.2: no ``task_state_store`` in the context; today's behaviour."""
+    with pytest.raises(WorkerLost):
+        run_try(None, 1, lose_at=3)
+    summary, _ = run_try(None, 2)
+
+    assert "no task state store" in task_logs()
+    assert summary["created"] == VALID
+    assert len(salesloft_simulator.bulk_jobs.jobs) == 2
+    assert uploaded_emails(salesloft_simulator, ROWS) == Counter({row["email"]: 2 for row in ROWS[:VALID]})
+
+
+def test_the_store_holds_no_record_and_no_secret(salesloft_simulator: SalesloftSimulator) -> None:
+    store = Store()
+    with pytest.raises(WorkerLost):
+        run_try(store, 1, lose_at=3)
+    text = json.dumps(store.get(STORE_KEY))
+
+    assert set(json.loads(text)) == {"job_id", "name", "held", "sending", "digest", "api_calls"}
+    assert "example.com" not in text and salesloft_simulator.connection_uri_json() not in text
+    assert (
+        json.loads(text)["digest"]
+        == RecordDigest(
+            {"email_address": row["email"], "first_name": row["first_name"], "upsert_key": "email_address"}
+            for row in ROWS[:VALID]
+        ).hexdigest()
+    )
+
+
+def test_a_malformed_entry_is_ignored(salesloft_simulator: SalesloftSimulator) -> None:
+    store = Store()
+    store.set(STORE_KEY, {"job_id": "701"})
+    assert JobStore(store, __import__("logging").getLogger("t")).load() is None
+    summary, _ = run_try(store, 1)
+    assert summary["created"] == VALID
