@@ -27,13 +27,15 @@ class Seen:
 @dataclass
 class Reply:
     """What to answer: a status, a body (bytes, or JSON), headers; ``drip_s`` sends the body one byte at a
-    time with that pause; ``drop`` closes the connection without answering."""
+    time with that pause, ``drip_head_s`` the status line and headers; ``drop`` closes the connection
+    without answering."""
 
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     drip_s: float = 0.0
     drop: bool = False
+    drip_head_s: float = 0.0
 
 
 class HostileServer:
@@ -74,8 +76,19 @@ class HostileServer:
                 payload = (
                     body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
                 )
-                self.send_response(reply.status)
                 headers = {"Content-Type": "application/json", **reply.headers}
+                if reply.drip_head_s:
+                    lines = [f"HTTP/1.1 {reply.status} Whatever"]
+                    lines += [f"{key}: {value}" for key, value in headers.items()]
+                    lines += [f"Content-Length: {len(payload)}", "", ""]
+                    for byte in "\r\n".join(lines).encode():
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        server.dripped += 1
+                        time.sleep(reply.drip_head_s)
+                    self.wfile.write(payload)
+                    return
+                self.send_response(reply.status)
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(payload)))

@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import requests
-from requests_toolbelt.adapters.socket_options import TCPKeepAliveAdapter
 
 from airflow_provider_salesloft.exceptions import (
     SalesloftAPIError,
@@ -21,6 +20,7 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftTransportError,
     SalesloftUnexpectedAnswerError,
 )
+from airflow_provider_salesloft.hooks.answer_deadline import DeadlineAdapter, answer_deadline
 from airflow_provider_salesloft.hooks.answer_reader import (
     ACCEPT_ENCODING,
     AnswerTooLarge,
@@ -47,9 +47,11 @@ MAX_AUTH_ATTEMPTS = 4
 
 
 def make_session(settings: ConnectionSettings, pool_size: int) -> requests.Session:
-    """A keep-alive ``requests.Session`` pooling ``pool_size`` connections, set up from ``settings``."""
+    """A keep-alive ``requests.Session`` pooling ``pool_size`` connections, set up from ``settings``; each
+    answer's head is read within the call's deadline (see
+    :mod:`~airflow_provider_salesloft.hooks.answer_deadline`)."""
     session = requests.Session()
-    adapter = TCPKeepAliveAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+    adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers.update(
@@ -222,27 +224,28 @@ class SalesloftTransport:
         timeout = self.settings.timeout
         deadline = time.monotonic() + timeout
         try:
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                json=body,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=timeout,
-                allow_redirects=False,
-                stream=True,
-            )
+            with answer_deadline(deadline):  # the status line and headers too, not only each read
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=timeout,
+                    allow_redirects=False,
+                    stream=True,
+                )
             try:
                 content = read_body(response, deadline, MAX_BODY_BYTES)
                 content = decode_body(content, response.headers.get("Content-Encoding"), MAX_BODY_BYTES)
-            except (AnswerTooSlow, AnswerTooLarge) as error:
-                raise unfinished_answer(error, method, path, timeout) from None
             except AnswerUndecodable as error:
                 raise SalesloftUnexpectedAnswerError(
                     response.status_code, method, path, f"answer not readable: {error}"
                 ) from None
             finally:
                 response.close()
+        except (AnswerTooSlow, AnswerTooLarge) as error:
+            raise unfinished_answer(error, method, path, timeout) from None
         except requests.exceptions.RequestException as error:
             raise request_error(error, method, path, self.settings.base_url) from None
         return Answer(response.status_code, response.reason or "", response.headers, content)

@@ -6,12 +6,15 @@ the rerun after it must change nothing). After every run:
 - no person an input row names is removed, and nobody is added whom no row names;
 - nobody is put on the cadence twice, and no person is created twice (across reruns too);
 - every row has exactly one outcome, and the summary's counts equal what the simulator recorded;
-- a mirror with an ``invalid`` row, or more failures than ``max_failed_rows``, removes nobody.
+- a mirror with an ``invalid`` row, or more failures than ``max_failed_rows``, removes nobody;
+- the run ends within a bound that follows from the rate limit, in counts: requests, 429s and the windows
+  of the simulator's ledger (:func:`check_pace`).
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import os
 import uuid
 from collections import Counter
@@ -47,15 +50,19 @@ class FakeTI:
 
 @dataclass
 class Run:
-    """What one run of the operator left: its summary (None when it failed before pushing one), its error."""
+    """What one run of the operator left: its summary (None when it failed before pushing one), its error,
+    and the share of the team's rate limit its hook used."""
 
     summary: dict[str, Any] | None
     error: BaseException | None
+    share: float = 1.0
 
 
 def build_simulator(world: World) -> SalesloftSimulator:
     """The world's Salesloft: its people, the cadence's members, its faults (not yet switched on)."""
-    sim = SalesloftSimulator(people=REGULAR_PEOPLE, email_lookup=world.email_lookup, rate_window_s=1.0)
+    sim = SalesloftSimulator(
+        people=REGULAR_PEOPLE, email_lookup=world.email_lookup, rate_window_s=world.window_s
+    )
     for ident, (email, fields) in EXTRA_PEOPLE.items():
         sim.state.add_person(ident, email, **fields)
     for person in sim.state.people.values():  # people a team has had for long, as real ones: not "created
@@ -79,7 +86,7 @@ def execute(sim: SalesloftSimulator, operator_class: Any, **arguments: Any) -> R
     finally:
         os.environ.pop(f"AIRFLOW_CONN_{conn_id.upper()}", None)
         operator.hook.close()
-    return Run(summary, error)
+    return Run(summary, error, operator.hook.pacer.share)
 
 
 def run_operator(world: World, sim: SalesloftSimulator) -> Run:
@@ -191,13 +198,132 @@ def check_run(
             assert not removed and summary["mirror_refused"], summary
 
 
+#: The simulator's counters of the answers its dice spoiled (503s, dropped or lost answers, malformed adds,
+#: lost bulk results): each may cost a retry and a check of whether the spoiled write was carried out.
+INJECTED_FAULTS = ("errors_503", "dropped", "lost_responses", "malformed_answers", "lost_results")
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """What the simulator counted during one run (its own counters, never the harness's clock).
+
+    :param calls: API requests it received (429s included).
+    :param injected: answers its dice spoiled (see :data:`INJECTED_FAULTS`).
+    :param refused: requests it refused for the rate limit (429).
+    :param cost_by_window: window number -> the cost the run was charged in it (its window ledger).
+    """
+
+    calls: int
+    injected: int
+    refused: int
+    cost_by_window: dict[int, int]
+
+    @property
+    def cost(self) -> int:
+        """The rate-limit cost the run was charged."""
+        return sum(self.cost_by_window.values())
+
+    @property
+    def windows(self) -> list[int]:
+        """The cost charged in each window from the run's first charged window to its last (0: none)."""
+        if not self.cost_by_window:
+            return []
+        first, last = min(self.cost_by_window), max(self.cost_by_window)
+        return [self.cost_by_window.get(window, 0) for window in range(first, last + 1)]
+
+
+def counters(sim: SalesloftSimulator) -> dict[str, Any]:
+    """A copy of the simulator's counters."""
+    with sim.state.lock:
+        return {**sim.stats.as_dict(), "cost_by_window": Counter(sim.stats.cost_by_window)}
+
+
+def ledger(before: dict[str, Any], after: dict[str, Any]) -> Ledger:
+    """What the simulator counted between ``before`` and ``after`` (see :func:`counters`)."""
+    return Ledger(
+        calls=after["calls"] - before["calls"],
+        injected=sum(after[name] - before[name] for name in INJECTED_FAULTS),
+        refused=after["rate_limited"] - before["rate_limited"],
+        cost_by_window=dict(after["cost_by_window"] - before["cost_by_window"]),
+    )
+
+
+#: Requests any run may send whatever its input (the cadence and its step, the users, the bulk job's start,
+#: polls and first result page, the first page of each listing).
+FIXED_REQUESTS = 12
+#: Requests one row may cost: its share of the lookups (a batch split in two when the URL is too long), its
+#: add or its person's creation, and its removal.
+REQUESTS_PER_ROW = 4
+#: Listings one run may read whole: the cadence's members, the email and the id lookups.
+LISTINGS = 3
+#: Requests one spoiled answer may cost: the retry, and the check (up to two pages) of whether it was
+#: carried out.
+REQUESTS_PER_FAULT = 3
+#: 429s a run may get per window it spans: the probe that finds where a window begins when Salesloft sends
+#: no rate-limit headers, and the request it had on the wire while its window ended.
+REFUSALS_PER_WINDOW = 2
+#: Windows a run may span beyond those its cost needs (and, in 1-s windows, those it spent working below
+#: its share): the run starts anywhere in a window, so its first one may be partial.
+WINDOW_SLACK = 1
+#: Windows from this length on are long enough for any machine to send a share of the small limits the
+#: worlds use (25 or 60 a window) well within one: a window charged below the share then means the run was
+#: held back, not busy, and is not excused. In shorter windows the run's own work (lookups, latency, a
+#: loaded machine) may leave windows below the share; only windows with nothing sent are then an idle.
+PACED_WINDOW_S = 2.0
+
+
+def request_bound(world: World, members: int, ledger: Ledger) -> int:
+    """The most requests a run of ``world`` may send, from its rows, the pages its listings can take and the
+    faults the simulator injected (429s are bounded on their own, by the windows)."""
+    rows = len(world.rows)
+    page = world.faults.get("page_size_cap") or 100
+    # An email may match 3 people; every listed record may be a page of its own with page_size_cap 1.
+    listed = members + 3 * rows
+    pages = LISTINGS * (-(-listed // page) + 1)
+    return (
+        FIXED_REQUESTS
+        + REQUESTS_PER_ROW * rows
+        + pages
+        + REQUESTS_PER_FAULT * ledger.injected
+        + ledger.refused
+    )
+
+
+def check_pace(world: World, before: dict[str, Any], run: Run, ledger: Ledger, limit: int) -> None:
+    """The run ends within a bound that follows from the rate limit, stated in counts (the simulator's own
+    counters and window ledger), never in seconds:
+
+    - it sent at most :func:`request_bound` requests (no retrying without bound);
+    - it got at most :data:`REFUSALS_PER_WINDOW` 429s per window it spans (no hammering a spent window);
+    - the windows it spans are at most ``ceil(cost / (limit * share))`` (the windows its cost needs) plus
+      :data:`WINDOW_SLACK`; in windows shorter than :data:`PACED_WINDOW_S`, at most the windows it sent
+      anything in (it was working there, if below its share) plus :data:`WINDOW_SLACK`, when that is more.
+      So it never sits out a window, and in long windows never sends less than its share with work left.
+    """
+    context = f"{ledger}; run ended with {run.error!r}"
+    bound = request_bound(world, len(before["on"]), ledger)
+    assert ledger.calls <= bound, f"{ledger.calls} requests, at most {bound} allowed; {context}"
+    windows = ledger.windows
+    assert ledger.refused <= REFUSALS_PER_WINDOW * max(len(windows), 1), f"429s beyond the bound; {context}"
+    share = limit * run.share
+    needed = math.ceil(ledger.cost / share)
+    # In short windows the run's own work may leave a window below its share (never one with nothing sent).
+    working = sum(1 for cost in windows if cost) if world.window_s < PACED_WINDOW_S else 0
+    allowed = max(needed, working) + WINDOW_SLACK
+    assert len(windows) <= allowed, (
+        f"spanned {len(windows)} windows {windows}: {needed} needed by its cost at {share:g} a window, "
+        f"{working} excused as windows it worked in, {WINDOW_SLACK} slack; {context}"
+    )
+
+
 def check_world(world: World) -> None:
     """Run ``world`` with its faults, then twice on a healthy server; check every promise after each run."""
     with build_simulator(world) as sim:
         sim.set_faults(**world.faults)
         for attempt in range(3):
-            before, adds = snapshot(sim.state), sim.stats.adds
+            before, adds, counted = snapshot(sim.state), sim.stats.adds, counters(sim)
             run = run_operator(world, sim)
+            check_pace(world, before, run, ledger(counted, counters(sim)), sim.faults.rate_limit)
             if attempt == 0:
                 sim.set_faults(**{name: value for name, value in HEALTHY.items() if name in world.faults})
             check_run(world, sim, before, run, adds)

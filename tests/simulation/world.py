@@ -93,6 +93,7 @@ class World:
     faults: dict[str, Any] = field(default_factory=dict)
     email_lookup: str = "primary"
     options: dict[str, Any] = field(default_factory=dict)  # the operator's arguments
+    window_s: float = 1.0  # the rate-limit window (PACED_WINDOW_S and longer: the pace is checked strictly)
 
 
 FAULTS = st.fixed_dictionaries(

@@ -36,3 +36,23 @@ def test_a_slow_drip_is_given_up_at_the_timeout_not_read_whole(monkeypatch: pyte
 def test_a_quick_answer_in_many_small_pieces_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     with HostileServer(lambda seen: Reply(200, {"data": {"id": 7, "name": "drip"}}, drip_s=0.001)) as server:
         assert hook_on(monkeypatch, server, timeout=30).get_me()["id"] == 7
+
+
+@pytest.mark.parametrize("status", [200, 503])
+def test_headers_dripped_are_given_up_at_the_timeout(monkeypatch: pytest.MonkeyPatch, status: int) -> None:
+    """The status line and headers count against the same deadline as the body (before: each byte arrived
+    within the 2 s read timeout, so a head of ~90 bytes at one every 0.5 s took 45 s)."""
+    with HostileServer(lambda seen: Reply(status, SIXTY_BYTES, drip_head_s=0.5)) as server:
+        hook = hook_on(monkeypatch, server, timeout=2, retry_max_attempts=1)
+        with pytest.raises(SalesloftTransportError, match="answer within the 2 s timeout") as info:
+            hook.get_me()
+        sent = server.dripped
+    assert info.value.committed_maybe
+    # Given up at its deadline: about 4 of the head's bytes were sent (0.5 s each), never the whole head.
+    assert sent < 20
+
+
+def test_a_quick_head_in_many_small_pieces_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    reply = Reply(200, {"data": {"id": 8, "name": "head"}}, drip_head_s=0.001)
+    with HostileServer(lambda seen: reply) as server:
+        assert hook_on(monkeypatch, server, timeout=30).get_me()["id"] == 8
