@@ -509,7 +509,7 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
                     refused.message,
                     wait,
                 )
-                time.sleep(wait)
+                self.pacer.pause(wait)  # a stopping task ends the wait at once
                 delay *= 2
 
     def get_cadence(self, cadence_id: int) -> dict[str, Any]:

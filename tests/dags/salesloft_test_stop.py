@@ -52,3 +52,11 @@ upsert_timeout = stop_dag(
     bulk_threshold=10_000,
     execution_timeout=TIMEOUT,
 )
+# a20: a mirror stopped while its removals wait for processing memberships (SIGTERM from the test).
+mirror_sigterm = stop_dag(
+    "salesloft_test_stop_mirror",
+    SyncCadenceMembershipsOperator,
+    cadence_id=11,
+    mode="mirror",
+    max_removals=1.0,
+)

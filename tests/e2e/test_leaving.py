@@ -150,3 +150,22 @@ def test_a_dry_run_mirror_counts_and_lists_who_would_go(
     assert all(line["reason"] == "dry run: would be removed" for line in summary["removals"])
     assert len(salesloft_simulator.memberships_on(11)) == 30  # nothing removed
     assert salesloft_simulator.stats.calls_by_route["DELETE /v2/cadence_memberships/:id"] == 0
+
+
+@pytest.mark.parametrize("email", ["second7@example.org", " Personal7@HOME.example "])
+def test_mirror_keeps_a_member_a_row_names_by_another_of_their_addresses(
+    salesloft_simulator: SalesloftSimulator, tmp_path: Path, email: str
+) -> None:
+    """a20: a row's email names everyone whose address it is (any of the three, any case), whatever
+    Salesloft's filter searches. The simulator's filter searches the primary address only (its default, as
+    Salesloft may): 9007's secondary or personal address finds nobody, the row is ``person_not_found``, and
+    the mirror removed 9007 all the same."""
+    put_on(salesloft_simulator, [*range(1001, 1030), 9007])  # 30 members
+    rows = [*({"person_id": person} for person in range(1001, 1029)), {"email": email}]  # leaves out 1029
+
+    result, summary = mirror("salesloft_test_sync_mirror", tmp_path, rows)
+
+    assert result["state"] == "success"
+    assert summary["person_not_found"] == 1  # the lookup by email found nobody: the filter missed 9007
+    assert [line["person_id"] for line in summary["removals"]] == [1029]
+    assert 9007 in salesloft_simulator.memberships_on(11)

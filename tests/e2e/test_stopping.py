@@ -130,3 +130,34 @@ def test_a_stopped_upsert_writes_nothing_after_it_ends(
     assert summary["created"] + summary["rows_not_done"] == ROWS
     sim.stop()
     assert sim.stats.people_created == created
+
+
+def test_a_stopped_mirror_removes_no_one_after_it_ends_nor_counts_unsent_removals_as_failed(
+    salesloft_simulator: SalesloftSimulator, tmp_path: Path, task_logs: Callable[[], str]
+) -> None:
+    """a20: stopped while its removals wait out ``processing`` memberships, a mirror ends with a partial
+    summary: the removals not sent are not done (they were counted ``removal_failed``, the task failing with
+    "N rows failed" and no ``stopped``), and none is sent after the end."""
+    sim = salesloft_simulator
+    sim.set_faults(processing_refuses_removal=True, rate_limit=1000)
+    for person in range(1001, 1006):  # members the input leaves out, refusing removal while processing
+        sim.state.add_to_cadence(1, {"person_id": person, "cadence_id": CADENCE}, "422", "processing")
+    rows = [{"person_id": person} for person in range(1006, 1016)]
+    deletes = "DELETE /v2/cadence_memberships/:id"
+    result, summary = run_stopped(
+        "salesloft_test_stop_mirror",
+        tmp_path / "out.json",
+        rows,
+        task_logs,
+        lambda: sim.stats.calls_by_route[deletes] >= 5,  # every removal refused once: all of them waiting
+    )
+    if result is not None:
+        assert result["tasks"][("work", -1)] == "failed", result
+    assert summary["stopped"], summary
+    assert summary["removal_failed"] == 0, summary  # refused while processing, then stopped: not done
+    assert summary["removed"] == 0
+    sent = sim.stats.calls_by_route[deletes]
+    sim.stop()
+    assert sim.stats.calls_by_route[deletes] == sent
+    assert set(range(1001, 1006)) <= set(sim.memberships_on(CADENCE))
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("salesloft-sync")]

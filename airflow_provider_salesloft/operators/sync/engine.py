@@ -145,6 +145,7 @@ class SyncRun:
         for row in rows:
             if row.email:
                 self.named.name(row.cadence_id, by_email.get(row.email.lower(), []))
+                self.named.name_email(row.cadence_id, row.email)
             if row.person_id is not None:
                 self.named.name(row.cadence_id, [row.person_id])
                 person = by_id.get(row.person_id)
@@ -305,8 +306,27 @@ class SyncRun:
                 self._members(cadence)
                 members[cadence] = self.member_records[cadence]
         named = {cadence: self.named.on(cadence) | wanted.get(cadence, set()) for cadence in members}
+        self._name_by_address(named, members)
         removal = MemberRemoval(self.hook, self.report, self.mirror, self.dry_run)
         self.mirror_refused = removal.run(pool, named, members)
+
+    def _name_by_address(
+        self, named: dict[int, set[int]], members: Mapping[int, Mapping[int, Mapping[str, Any]]]
+    ) -> None:
+        """Add to ``named`` the members a row's email names by any of their addresses, though the lookup by
+        email did not find them: the members the mirror could remove are read (100 a call) and compared."""
+        assert self.mirror is not None
+        unnamed = {
+            person
+            for cadence, records in members.items()
+            if self.named.has_emails(cadence)
+            for person, membership in records.items()
+            if person not in named[cadence] and self.mirror.candidate(membership)
+        }
+        for person_id, person in self.people.by_id(unnamed).items():
+            for cadence, records in members.items():
+                if person_id in records and self.named.named_by_address(cadence, person):
+                    named[cadence].add(person_id)
 
     # -- writing -----------------------------------------------------------------------------------------
     def _apply(self, pool: ThreadPoolExecutor, rows: list[PlannedRow]) -> None:

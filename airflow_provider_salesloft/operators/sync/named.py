@@ -4,6 +4,11 @@ A row names a person by its ``person_id``, and by its email: every person whose 
 (all of them when several share it). What became of the row does not matter: a row that ended
 ``ambiguous_email``, ``person_not_found``, ``do_not_contact``, ``failed`` or ``invalid`` still names whom it
 names. A row names them for its cadence; a row whose cadence is unreadable names them for every cadence.
+
+Which addresses Salesloft's email filter searches, and in which case, is not documented: a lookup may miss a
+person whose personal or secondary address a row holds. So the rows' emails are kept too
+(:meth:`NamedPeople.name_email`), and the mirror compares them with every address of each member it would
+remove (:meth:`NamedPeople.named_by_address`).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from airflow_provider_salesloft.operators.sync.people import addresses
 from airflow_provider_salesloft.person_fields import blank_to_none
 from airflow_provider_salesloft.validation import coerce_optional_id
 
@@ -21,6 +27,7 @@ class NamedPeople:
     def __init__(self) -> None:
         self._by_cadence: dict[int, set[int]] = {}
         self._everywhere: set[int] = set()
+        self._emails: dict[int | None, set[str]] = {}  # cadence (None: every cadence) -> rows' emails
 
     def name(self, cadence_id: int | None, people: Iterable[Any]) -> None:
         """Note that a row for ``cadence_id`` (None: unknown, so every cadence) names ``people`` (person ids,
@@ -28,6 +35,20 @@ class NamedPeople:
         ids = {int(person["id"]) if isinstance(person, Mapping) else int(person) for person in people}
         target = self._everywhere if cadence_id is None else self._by_cadence.setdefault(cadence_id, set())
         target.update(ids)
+
+    def name_email(self, cadence_id: int | None, email: str) -> None:
+        """Note that a row for ``cadence_id`` (None: every cadence) holds ``email``: whoever has that address
+        is named, whether or not the lookup by email found them."""
+        self._emails.setdefault(cadence_id, set()).add(email.strip().lower())
+
+    def named_by_address(self, cadence_id: int, person: Mapping[str, Any]) -> bool:
+        """Whether a row for ``cadence_id`` holds one of ``person``'s addresses (trimmed, any case)."""
+        emails = self._emails.get(cadence_id, set()) | self._emails.get(None, set())
+        return bool(emails and addresses(person) & emails)
+
+    def has_emails(self, cadence_id: int) -> bool:
+        """Whether any row for ``cadence_id`` (or for every cadence) holds an email."""
+        return bool(self._emails.get(cadence_id) or self._emails.get(None))
 
     def on(self, cadence_id: int) -> set[int]:
         """Everyone the input names for ``cadence_id``: none of them may be removed from it."""

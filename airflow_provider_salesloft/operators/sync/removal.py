@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_salesloft.exceptions import error_summary
-from airflow_provider_salesloft.hooks.stopping import stop_on_exit
+from airflow_provider_salesloft.hooks.stopping import SalesloftStopped, check_stop, stop_on_exit
 from airflow_provider_salesloft.operators.sync.mirror import (
     Membership,
     MirrorOptions,
@@ -80,18 +80,23 @@ class MemberRemoval:
                 self.report.record_removal(cadence, person, membership.get("id"), "dry run: would be removed")
             return None
         with stop_on_exit(self.hook.pacer):  # interrupted: the pool's shutdown starts no queued removal
-            for (cadence, person, membership), problem in zip(
-                removals, pool.map(self._remove, removals), strict=True
-            ):
+            futures = [pool.submit(self._remove, removal) for removal in removals]
+            for (cadence, person, membership), future in zip(removals, futures, strict=True):
+                if isinstance(future.exception(), SalesloftStopped):
+                    continue  # stopped before it was done: not a failure, not done
+                problem = future.result()
                 self.report.record_removal(
                     cadence, person, membership.get("id"), problem, failed=problem is not None
                 )
+        check_stop(self.hook.pacer)  # stopped: the task ends with the partial summary
         return None
 
     def _remove(self, removal: tuple[int, int, Mapping[str, Any]]) -> str | None:
         """End one membership; the failure's reason, or None."""
         try:
             self.hook.delete_cadence_membership(removal[2]["id"])
+        except SalesloftStopped:
+            raise  # not sent, or given up on: the removal is not done
         except Exception as error:  # every removal is accounted for, whatever went wrong
             return error_summary(error)
         return None

@@ -12,6 +12,7 @@ import requests
 
 from airflow_provider_salesloft.exceptions import SalesloftValidationError
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+from airflow_provider_salesloft.hooks.stopping import SalesloftStopped
 from airflow_provider_salesloft.testing import DEFAULT_API_KEY, SalesloftSimulator
 
 MakeHook = Callable[..., SalesloftHook]
@@ -76,3 +77,24 @@ def test_another_refusal_is_not_waited_on(
     make_hook(salesloft_simulator).delete_cadence_membership(ident)  # staged by now: removed at once
 
     assert salesloft_simulator.stats.calls_by_route["DELETE /v2/cadence_memberships/:id"] == 1
+
+
+@PROCESSING
+def test_a_stop_ends_the_wait_for_processing_at_once(
+    salesloft_simulator: SalesloftSimulator, make_hook: MakeHook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """a20: the wait between two tries of a refused removal is the pacer's, which a stopping task ends at once
+    (it slept through it: up to 32 s after Airflow stopped the task, then kept trying)."""
+    ident = add(salesloft_simulator)
+    hook = make_hook(salesloft_simulator)
+    pause = hook.pacer.pause
+
+    def stop_then_pause(seconds: float) -> None:  # Airflow stops the task as the hook starts to wait
+        hook.pacer.stop("Airflow stopped the task")
+        pause(seconds)
+
+    monkeypatch.setattr(hook.pacer, "pause", stop_then_pause)
+    with pytest.raises(SalesloftStopped):
+        hook.delete_cadence_membership(ident, processing_wait_s=3)
+    assert salesloft_simulator.stats.calls_by_route["DELETE /v2/cadence_memberships/:id"] == 1
+    assert salesloft_simulator.memberships_on(11)[1001]["current_state"] == "processing"
