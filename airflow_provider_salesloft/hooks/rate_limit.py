@@ -8,8 +8,9 @@ when windows start by watching ``remaining`` jump back up.
 
 The policy:
 
-* until the first answer, one request at a time (it tells the limit); then one more in flight per answer
-  (a slow start, while the pacer learns whether other clients of the team are spending);
+* until the first answer, one request at a time (it tells the limit); then, from each window's start or
+  probe, at most the cost answered since in flight (a slow start by cost, doubling every round trip, while
+  the pacer learns whether other clients of the team are spending);
 * the limit ``L`` is estimated as the largest ``remaining + cost`` seen; ``(1 - share) * L`` is left for
   other integrations of the team;
 * a request goes out only while ``remaining - reserve - cost in flight >= its cost``; otherwise callers wait
@@ -28,8 +29,10 @@ Several tasks of one team (any executor, any number of workers) share Salesloft'
 holds its requests while ``remaining`` is within the reserve, so together they stay within ``share`` of the
 limit without talking to each other. What the others spend (``remaining`` fell by more than the task's own
 requests explain, measured over several answers) is turned into what they have in flight at any moment,
-which no task can see, and kept in reserve as well, so that together they do not carry the team past its
-share at the end of a window.
+which no task can see, and kept in reserve as well; near the end of the share, each task claims of what is
+free only its part (in proportion to what it spends beside the others), so that together they do not carry
+the team past its share at the end of a window. A task that finds a window spent reads the team's window
+before it waits, so that it enters the next one when the team knows it starts.
 
 Two things a task cannot learn alone are shared through the team's window
 (:mod:`~airflow_provider_salesloft.hooks.team_window`, an Airflow Variable): the limit (a task that joins
@@ -63,9 +66,10 @@ PROBE_EVERY = 0.2
 PROBE_RESERVE = 0.01
 #: Stop narrowing the window start once it is known this precisely (share of a window).
 PHASE_PRECISION = 0.01
-#: Margin on the estimate of what other clients have in flight: overshooting the team's share hurts the
-#: team's other integrations, undershooting only slows us a little.
-FOREIGN_CAUTION = 1.5
+#: Share of the estimate of what other clients have in flight kept in reserve. Less than all of it: near the
+#: end of the share each task also claims only its part of what is free (see ``RateLimitPacer._may_claim``);
+#: with both in full, tasks whose writes cost 3 left some windows below 90 % of their share.
+FOREIGN_CAUTION = 0.75
 #: Shortest sleep of a waiting caller, whatever the clock, the store or the headers say.
 MIN_WAIT_S = 0.01
 
@@ -118,6 +122,9 @@ class RateLimitPacer:
         self._need_probe = False
         self._inflight = 0
         self._inflight_cost = 0
+        self._claim_drawn_at = -1  # the answer count at the last draw for a part smaller than a request
+        self._claim_won = False
+        self._fresh_cost = 0  # cost answered since the window's start or the last probe (slow start)
         self._blocked_until = 0.0
         self._window_started_at: float | None = None  # send time of the first request seen in this window
         self._last_in_window_at: float | None = None  # latest send time of a request seen in this window
@@ -170,6 +177,7 @@ class RateLimitPacer:
         self._window_started_at = sent_at
         self._last_in_window_at = None
         self._spend.restart()
+        self._fresh_cost = 0
         self._limit.new_window()
         self._load_due = self._save_due = self._store is not None  # once a window: compare with the team
 
@@ -204,6 +212,7 @@ class RateLimitPacer:
             moment = hi if narrow or self._spend.in_flight > 0 else (lo + hi) / 2
         self._blocked_until = max(self._blocked_until, moment, now)
         self._need_probe = True
+        self._load_due = self._load_due or self._store is not None  # the team may know the turn better
 
     def _probe_gap(self) -> float:
         """Seconds to the next probe while the window's start is unknown: about PROBE_EVERY of a window,
@@ -216,6 +225,29 @@ class RateLimitPacer:
         base = max((1.0 - self.share) * limit, float(probe))
         others = math.ceil(self._spend.in_flight * FOREIGN_CAUTION)  # what other clients may have in flight
         return base + others
+
+    def _may_claim(self, cost: int) -> bool:
+        """Whether a request of ``cost`` fits what is left of the share, beside what is in flight.
+
+        What is free (``remaining`` less the reserve) is shared with the other clients of the team in
+        proportion to what they spend: every client claiming all of it at once would carry the team past its
+        share by what they together have in flight. When this client's part is less than one request and
+        nothing of its own is in flight, it goes with the probability that part is of the request, decided
+        once per answer: together the clients then let out, on average, what is free."""
+        free = (self.remaining or 0) - self._reserve()
+        if free - self._inflight_cost < cost:
+            return False
+        if free >= 2 * (self._spend.in_flight + self._inflight_cost + cost):
+            return True  # far from the end: what the team has in flight cannot use up what is free
+        part = free * (1.0 - self._spend.their_part)
+        if self._inflight_cost + cost <= part:
+            return True
+        if self._inflight > 0:
+            return False
+        if self._claim_drawn_at != self._answers:
+            self._claim_drawn_at = self._answers
+            self._claim_won = random.random() < part / cost
+        return self._claim_won
 
     # -- public API ------------------------------------------------------------------------------------
     def stop(self, reason: str) -> None:
@@ -248,7 +280,7 @@ class RateLimitPacer:
         """The one place a caller waits (lock held): asleep on the condition, woken by an answer, by the end
         of a turn at the team's store, or after ``pause`` (at least :data:`MIN_WAIT_S`, whatever the clock
         says). It returns at once only when the team's store is due and free: the caller goes to it."""
-        if pause <= 0 and (self._load_due or self._save_due) and not self._sharing:
+        if (self._load_due or self._save_due) and not self._sharing:
             return
         self._cond.wait(timeout=max(pause, MIN_WAIT_S))
 
@@ -273,17 +305,13 @@ class RateLimitPacer:
         ):  # another task may have seen the new window, or just probed for it: ask the team first
             self._store_checked_for_probe = self._load_due = True
             return False, 0.0
-        if (
-            not self._need_probe
-            and self.remaining is not None
-            and self.remaining - self._reserve() - self._inflight_cost < cost
-        ):
+        if not self._need_probe and self.remaining is not None and not self._may_claim(cost):
             if self._inflight > 0:
                 return False, 0.05  # answers in flight may show a new window
             self._block_until_next_window(now)
             return False, self._blocked_until - now
-        if self.remaining is not None and self._inflight > self._answers:
-            return False, 0.05  # slow start: one more in flight per answer, while we learn who else spends
+        if self.remaining is not None and self._inflight_cost + cost > max(cost, self._fresh_cost):
+            return False, 0.05  # slow start, by cost: in flight at most what was answered since the start
         self._store_checked_for_probe = False
         self._inflight += 1
         self._inflight_cost += cost
@@ -327,6 +355,7 @@ class RateLimitPacer:
             else:
                 self._need_probe = False
                 self._read_headers(sent_at, headers, cost, probe, route)
+                self._fresh_cost += cost
             self._cond.notify_all()
 
     def _read_headers(
@@ -349,6 +378,7 @@ class RateLimitPacer:
             self.remaining = remaining if self.remaining is None else min(self.remaining, remaining)
         if probe:  # a lone request after a pause: a new starting point, not a measure of others' pace
             self._spend.restart(sent_at, remaining)
+            self._fresh_cost = 0
             if self._window_started_at != sent_at:
                 self._tell_team_probe_found_old_window(sent_at)
         else:

@@ -20,6 +20,7 @@ class ForeignSpend:
 
     def __init__(self) -> None:
         self.in_flight = 0.0
+        self.their_part = 0.0  # what others spent over what the team spent, in the latest measure
         self.round_trip = 0.0  # seconds from letting a request out to its answer (moving average)
         self._sends: deque[tuple[float, int]] = deque(maxlen=256)  # (let out at, cost) of our requests
         self._looks: deque[tuple[float, int]] = deque(maxlen=SPAN_ANSWERS + 1)  # (sent at, remaining)
@@ -48,4 +49,6 @@ class ForeignSpend:
                 ours = sum(cost for at, cost in self._sends if since < at <= sent_at)
                 theirs = max(0, remaining_then - remaining - ours)
                 self.in_flight = min(theirs / span * self.round_trip, float(limit or 0))
+                if theirs + ours > 0:
+                    self.their_part = theirs / (theirs + ours)
         self._looks.append((sent_at, remaining))

@@ -62,14 +62,25 @@ def test_share_leaves_the_rest_of_the_limit_unspent(clock: Clock) -> None:
     assert admitted == [True, True, True, True, True, False]
 
 
-def test_slow_start_one_more_in_flight_per_answer(clock: Clock) -> None:
-    """A new client does not burst before it has seen whether others of the team are spending."""
+def test_slow_start_in_flight_at_most_the_cost_answered_since_the_start(clock: Clock) -> None:
+    """A new client does not burst before it has seen whether others of the team are spending: it has in
+    flight at most the cost answered so far (one request at least), so it doubles every round trip."""
     pacer = RateLimitPacer(clock=clock)
     answered(pacer, remaining=599)
-    assert [pacer.try_acquire()[0] for _ in range(3)] == [True, True, False]
+    assert [pacer.try_acquire()[0] for _ in range(2)] == [True, False]
+    pacer.release(1, clock(), 200, headers(598))
+    assert [pacer.try_acquire()[0] for _ in range(3)] == [True, True, False]  # 2 answered: 2 in flight
     for _ in range(2):
-        pacer.release(1, clock(), 200, headers(598))
-    assert [pacer.try_acquire()[0] for _ in range(5)] == [True] * 4 + [False]  # 3 answers: 4 in flight
+        pacer.release(1, clock(), 200, headers(597))
+    assert [pacer.try_acquire()[0] for _ in range(5)] == [True] * 4 + [False]  # 4 answered: 4 in flight
+
+
+def test_slow_start_counts_cost(clock: Clock) -> None:
+    """Answers of cost 3 open room for one more request of cost 3 each, not three."""
+    pacer = RateLimitPacer(clock=clock)
+    assert pacer.try_acquire(3)[0]
+    pacer.release(3, clock(), 200, headers(597, cost=3))
+    assert [pacer.try_acquire(3)[0] for _ in range(2)] == [True, False]
 
 
 def test_spent_budget_blocks_until_a_probe_of_the_next_window(clock: Clock) -> None:

@@ -208,3 +208,21 @@ def test_a_glitch_stored_by_an_older_version_is_refuted_and_lowered() -> None:
     run_team([pacer], team, clock, until=60.0, joins=[0.5])
     assert store.window.limit == 100
     assert all(team.spent.get(window, 0) >= 0.9 * 90 for window in range(4, 6)), team.spent
+
+
+def test_a_task_that_finds_the_window_spent_asks_the_team_when_it_turns() -> None:
+    """A task that knows the window's start only roughly, finding the budget spent by the others, reads the
+    team's window before it waits: it enters the next window when the team knows it starts, instead of
+    probing the middle of its own guess (which, window after window, spends a request past the share)."""
+    clock, store = Clock(), MemoryStore()
+    store.window = TeamWindow(limit=100, starts=None, saved_at=0.0)
+    pacer = RateLimitPacer(share=0.5, window_s=10.0, clock=clock, store=store, wall_clock=clock)
+    for at, remaining in ((1.0, 60), (3.0, 95), (3.5, 40)):  # a window began in (1, 3]; then others spent
+        clock.now = at
+        assert pacer.try_acquire()[0]
+        pacer.release(1, at, 200, {REMAINING_HEADER: str(remaining), COST_HEADER: "1"})
+    store.window = TeamWindow(limit=100, starts=(12.9, 13.0), saved_at=3.5)  # another task narrowed it
+    clock.now = 4.0
+    assert not pacer.try_acquire()[0]  # spent: it waits for the next window, after a look at the team's
+    admitted, pause = pacer.try_acquire()
+    assert not admitted and pause == pytest.approx(9.0)  # to 13.0, the team's start (not 12.0, its own)

@@ -14,6 +14,17 @@ def test_what_our_own_requests_do_not_explain_is_the_others() -> None:
     spend.sent(10.6, 1)
     spend.measure(11.0, 478, limit=600)  # fell by 22 in 1 s; our 2 explain 2: others spend 20/s
     assert 1.5 < spend.in_flight < 2.1  # 20/s over a ~0.1 s round trip
+    assert spend.their_part == 20 / 22  # of what the team spent in that second, theirs
+
+
+def test_alone_the_others_part_is_nothing() -> None:
+    spend = ForeignSpend()
+    assert spend.their_part == 0.0
+    spend.answered(0.1)
+    spend.measure(10.0, 500, limit=600)
+    spend.sent(10.5, 3)
+    spend.measure(11.0, 497, limit=600)
+    assert spend.their_part == 0.0
 
 
 def test_a_new_baseline_measures_nothing_across_it() -> None:
