@@ -12,6 +12,7 @@
 #   make fuzz FUZZ_MINUTES=20     the simulation harness on random worlds for that long; prints a failing
 #                                 world as a ready-to-paste regression test
 #   make docs                     the docs site (MkDocs, warnings as errors) into site/
+#   make screenshots              docs/img/ screenshots from a real api-server in headless Chromium (not in test)
 #   make lint                     ruff + mypy
 
 # Supported Airflow lines, each pinned to the latest patch we test: the one place to change them.
@@ -33,7 +34,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-smoke test-all test-deploy test-deploy-celery dist-check lint demo bench docs clean fuzz
+.PHONY: venv test test-smoke test-all test-deploy test-deploy-celery dist-check lint demo bench docs clean fuzz \
+	screenshots
 DEPLOY_STAMP := $(VENV)/.deploy-installed
 
 $(UV):
@@ -48,8 +50,8 @@ $(STAMP): pyproject.toml $(PINS) | $(UV)
 venv: $(STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check airflow_provider_salesloft tests example_dags benchmarks
-	$(VENV)/bin/ruff format --check airflow_provider_salesloft tests example_dags benchmarks
+	$(VENV)/bin/ruff check airflow_provider_salesloft tests example_dags benchmarks scripts
+	$(VENV)/bin/ruff format --check airflow_provider_salesloft tests example_dags benchmarks scripts
 	$(VENV)/bin/mypy
 
 test: lint
@@ -132,5 +134,25 @@ $(DOCS_VENV)/.installed: Makefile | $(UV)
 docs: $(DOCS_VENV)/.installed
 	$(DOCS_VENV)/bin/mkdocs build --strict --clean
 
+# The docs' screenshots (docs/img/): a real deployment of the newest Airflow line (tests/deploy/deployment.py:
+# PostgreSQL, api-server, scheduler, dag-processor, all on 127.0.0.1) and the simulator; the system's Chromium
+# (apt-get, when missing) driven headless by Playwright, in their own venv. Run it when the UI changes and
+# commit the PNGs. Not part of `make test`: it takes a few minutes.
+SHOTS_VENV := .venv-screenshots
+SHOTS_AIRFLOW := $(lastword $(AIRFLOW_LINES))
+SHOTS_MINOR := $(word 1,$(subst ., ,$(SHOTS_AIRFLOW))).$(word 2,$(subst ., ,$(SHOTS_AIRFLOW)))
+SHOTS_PINS := $(wildcard constraints/airflow-$(SHOTS_MINOR).txt)
+SHOTS_PACKAGES := "playwright==1.65.2" "pillow==13.0.0"
+$(SHOTS_VENV)/.installed: pyproject.toml Makefile $(SHOTS_PINS) | $(UV)
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium >/dev/null)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(SHOTS_VENV)
+	VIRTUAL_ENV=$(SHOTS_VENV) $(UV) pip install --quiet $(if $(SHOTS_PINS),--constraint $(SHOTS_PINS)) \
+		"apache-airflow[postgres]==$(SHOTS_AIRFLOW)" -e . $(SHOTS_PACKAGES)
+	touch $@
+
+screenshots: $(SHOTS_VENV)/.installed
+	$(SHOTS_VENV)/bin/python scripts/screenshots.py --out docs/img
+
 clean:
-	rm -rf .venv-airflow-* $(TOOLS) $(DOCS_VENV) .demo site
+	rm -rf .venv-airflow-* $(TOOLS) $(DOCS_VENV) $(SHOTS_VENV) .demo site
