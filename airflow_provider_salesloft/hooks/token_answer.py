@@ -3,13 +3,55 @@ authorize command's authorization-code grant (``oauth.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import requests
 
 from airflow_provider_salesloft.exceptions import SalesloftOAuthError
+from airflow_provider_salesloft.hooks.answer_deadline import answer_deadline
+from airflow_provider_salesloft.hooks.answer_reader import (
+    AnswerTooLarge,
+    AnswerTooSlow,
+    AnswerUndecodable,
+    decode_body,
+    read_body,
+)
 from airflow_provider_salesloft.hooks.answers import redact
+from airflow_provider_salesloft.hooks.request_errors import unfinished_answer
+
+#: Most bytes of a token endpoint's answer (a few hundred in practice).
+MAX_TOKEN_ANSWER_BYTES = 1024 * 1024
+
+
+def post_token_form(
+    session: requests.Session, url: str, form: Mapping[str, str], timeout_s: float
+) -> requests.Response:
+    """``POST`` ``form`` to the token endpoint ``url`` and read the whole answer within ``timeout_s`` (the
+    status line, headers and body: ``requests`` bounds only each read, so a server dripping its answer would
+    hold the caller without end). Redirects are not followed: the form carries the client secret.
+
+    :param session: mounts :class:`~airflow_provider_salesloft.hooks.answer_deadline.DeadlineAdapter` (else
+        only the body is bounded).
+    :raises SalesloftTransportError: no complete answer within ``timeout_s`` (or one too large to read).
+    :raises requests.exceptions.RequestException: the request could not be completed.
+    """
+    deadline = time.monotonic() + timeout_s
+    try:
+        with answer_deadline(deadline):
+            response = session.post(url, data=form, timeout=timeout_s, allow_redirects=False, stream=True)
+        try:
+            body = read_body(response, deadline, MAX_TOKEN_ANSWER_BYTES)
+            body = decode_body(body, response.headers.get("Content-Encoding"), MAX_TOKEN_ANSWER_BYTES)
+        except AnswerUndecodable:
+            body = b""  # read as "no JSON object"
+        finally:
+            response.close()
+    except (AnswerTooSlow, AnswerTooLarge) as error:
+        raise unfinished_answer(error, "POST", "token endpoint", timeout_s) from None
+    response._content = body
+    return response
 
 
 def read_token_answer(
@@ -32,9 +74,9 @@ def read_token_answer(
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
+        content_type = redact(response.headers.get("Content-Type", "no content type"), secrets)
         raise SalesloftOAuthError(
-            f"Salesloft's token endpoint answered {status} with no JSON object "
-            f"({response.headers.get('Content-Type', 'no content type')})"
+            f"Salesloft's token endpoint answered {status} with no JSON object ({content_type})"
         )
     token = answer.get(requires)
     if status >= 400 or not isinstance(token, str) or not token:
