@@ -20,6 +20,9 @@ class Faults:
         instead of answered.
     :param rate_limit: cost allowed per window for the whole team.
     :param rate_window_s: window length in seconds (Salesloft: 60).
+    :param rate_window_aligned: windows start at whole multiples of ``rate_window_s`` in epoch time
+        (calendar minutes, as public clients compute the reset from the ``Date`` header) instead of when the
+        simulator started.
     :param already_on_cadence: ``"422"`` or ``"200"``: the answer to adding a person already on the cadence.
     :param retry_after: send ``Retry-After`` with 429s (Salesloft documents none).
     :param rate_limit_headers: send ``x-ratelimit-*`` headers.
@@ -71,6 +74,7 @@ class Faults:
     lost_response_share: float = 0.0
     rate_limit: int = 600
     rate_window_s: float = 60.0
+    rate_window_aligned: bool = False
     already_on_cadence: str = "422"
     retry_after: bool = False
     rate_limit_headers: bool = True

@@ -194,7 +194,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         if path == "/_sim/stats":
             with sim.state.lock:
                 # When window 0 began (time.time()), to place ``cost_by_window`` in time.
-                self._send(200, {**sim.stats.as_dict(), "rate_window_origin": sim.rate_limit.started})
+                self._send(200, {**sim.stats.as_dict(), "rate_window_origin": sim.rate_window_origin()})
         elif path == "/_sim/faults" and method == "POST":
             try:
                 sim.set_faults(**json.loads(body or b"{}"))
