@@ -258,3 +258,42 @@ def test_a_malformed_entry_is_ignored(salesloft_simulator: SalesloftSimulator) -
     assert JobStore(store, __import__("logging").getLogger("t")).load() is None
     summary, _ = run_try(store, 1)
     assert summary["created"] == VALID
+
+
+@pytest.mark.parametrize("job_id", [True, 0, -5, 2**70], ids=["bool", "zero", "negative", "beyond-64-bits"])
+def test_an_entry_naming_no_possible_job_is_ignored_not_fatal(
+    salesloft_simulator: SalesloftSimulator, task_logs: Any, job_id: Any
+) -> None:
+    """An entry written by hand (the store has a public REST API) or by something else: a job id no job can
+    have made every try fail before (``SalesloftInvalidArgumentError`` from the job read), for good, as
+    nothing removed the entry."""
+    store = Store()
+    entry = {"job_id": job_id, "name": "x", "held": 0, "sending": 0, "digest": "", "api_calls": 0}
+    store.set(STORE_KEY, entry)
+    summary, _ = run_try(store, 2)
+
+    assert "malformed task state entry" in task_logs()
+    assert_done_once(salesloft_simulator, summary)
+    assert store.values == {}
+
+
+@pytest.mark.parametrize(("held", "sending"), [(5, -5), (0, -5)])
+def test_an_entry_with_negative_counts_is_ignored(
+    salesloft_simulator: SalesloftSimulator, small_uploads: None, task_logs: Any, held: int, sending: int
+) -> None:
+    """``held`` + ``sending`` records are compared with the input, ``held`` of them skipped. Negative counts
+    (by hand) made a job holding 5 records resume at record 0 (the job ran 28 records for 23 people), or
+    failed every try (``islice`` refuses a negative stop)."""
+    store = Store()
+    with pytest.raises(WorkerLost):
+        run_try(store, 1, lose_at=3)  # create, one upload of 5, lost at the second
+    entry = store.get(STORE_KEY)
+    store.set(STORE_KEY, {**entry, "held": held, "sending": sending, "digest": RecordDigest().hexdigest()})
+    summary, _ = run_try(store, 2)
+
+    assert "malformed task state entry" in task_logs()
+    ran = [job for job in salesloft_simulator.bulk_jobs.jobs.values() if job.state != "open"]
+    assert len(ran) == 1
+    sent = Counter(str(r["email_address"]) for r in ran[0].records)
+    assert sent == Counter(r["email"] for r in ROWS[:VALID])
+    assert (summary["created"], summary["invalid"], summary["duplicates"]) == (VALID, 1, 1)
