@@ -62,8 +62,9 @@ class Store:
 
 
 class FakeTI:
-    def __init__(self, try_number: int) -> None:
+    def __init__(self, try_number: int, map_index: int = -1) -> None:
         self.try_number = try_number
+        self.map_index = map_index
         self.pushed: dict[str, Any] = {}
 
     def xcom_push(self, key: str, value: Any) -> None:
@@ -76,10 +77,11 @@ def run_try(
     lose_at: int = 0,
     after: bool = False,
     rows: list[dict[str, Any]] = ROWS,
+    map_index: int = -1,
     **options: Any,
 ) -> Any:
     """One try of the task; with ``lose_at``, the worker is lost at its ``lose_at``-th request."""
-    context = {"ti": FakeTI(try_number), "run_id": "manual__resume", "task_state_store": store}
+    context = {"ti": FakeTI(try_number, map_index), "run_id": "manual__resume", "task_state_store": store}
     operator = UpsertPeopleOperator(
         task_id="upsert", rows=rows, bulk_threshold=2, poll_interval_s=0.02, max_failed_rows=10, **options
     )
@@ -297,3 +299,25 @@ def test_an_entry_with_negative_counts_is_ignored(
     sent = Counter(str(r["email_address"]) for r in ran[0].records)
     assert sent == Counter(r["email"] for r in ROWS[:VALID])
     assert (summary["created"], summary["invalid"], summary["duplicates"]) == (VALID, 1, 1)
+
+
+def test_mapped_instances_never_share_a_bulk_job(
+    salesloft_simulator: SalesloftSimulator, small_uploads: None
+) -> None:
+    """Mapped instances of one task each have their own store entry, and need their own job name: with one
+    name (DAG, task, run, try), instance 1's create whose answer was lost was "found again" as instance 0's
+    open job, left half filled by a lost worker: instance 1 counted instance 0's 5 records as its own (28
+    created of 23), and instance 0's retry uploaded them again into a new job."""
+    mine, theirs = people_rows("mapped0-"), people_rows("mapped1-")
+    store0 = Store()
+    with pytest.raises(WorkerLost):
+        run_try(store0, 1, lose_at=3, rows=mine, map_index=0)  # create, one upload of 5, lost
+    salesloft_simulator.faults.update(
+        {"lost_response_share": 1.0, "lost_response_routes": ("POST /v2/bulk_jobs",)}
+    )
+    summary1, _ = run_try(Store(), 1, rows=theirs, map_index=1)
+    salesloft_simulator.faults.update({"lost_response_share": 0.0})
+    summary0, _ = run_try(store0, 2, rows=mine, map_index=0)
+
+    assert summary1["created"] == VALID
+    assert_done_once(salesloft_simulator, summary0, mine)
