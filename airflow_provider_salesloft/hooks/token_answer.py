@@ -32,9 +32,9 @@ def read_token_answer(
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
+        kind = redact(str(response.headers.get("Content-Type", "no content type")), secrets)  # server text
         raise SalesloftOAuthError(
-            f"Salesloft's token endpoint answered {status} with no JSON object "
-            f"({response.headers.get('Content-Type', 'no content type')})"
+            f"Salesloft's token endpoint answered {status} with no JSON object ({kind})"
         )
     token = answer.get(requires)
     if status >= 400 or not isinstance(token, str) or not token:

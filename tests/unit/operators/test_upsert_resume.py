@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from itertools import count
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from airflow_provider_salesloft.hooks.transport import SalesloftTransport
 from airflow_provider_salesloft.operators import UpsertPeopleOperator, upsert_resume
@@ -27,12 +30,12 @@ pytestmark = pytest.mark.salesloft_simulator(
 )
 
 
-def people_rows(prefix: str) -> list[dict[str, Any]]:
-    """23 new people, then an invalid row and a duplicate (never sent)."""
+def people_rows(prefix: str, count: int = 23) -> list[dict[str, Any]]:
+    """``count`` new people, then an invalid row and a duplicate (never sent)."""
     rows: list[dict[str, Any]] = [
-        {"email": f"{prefix}{n}@example.com", "first_name": f"N{n}"} for n in range(23)
+        {"email": f"{prefix}{n}@example.com", "first_name": f"N{n}"} for n in range(count)
     ]
-    return [*rows, {"email": "not an address"}, {"email": f"{prefix}3@example.com"}]
+    return [*rows, {"email": "not an address"}, {"email": f"{prefix}0@example.com"}]
 
 
 ROWS = people_rows("resume")
@@ -104,7 +107,7 @@ def run_try(
 
 
 def uploaded_emails(sim: SalesloftSimulator, rows: list[dict[str, Any]]) -> Counter[str]:
-    mine = {row["email"] for row in rows[:VALID]}
+    mine = {row["email"] for row in rows[:-2]}
     return Counter(
         str(r["email_address"])
         for job in sim.bulk_jobs.jobs.values()
@@ -116,7 +119,7 @@ def uploaded_emails(sim: SalesloftSimulator, rows: list[dict[str, Any]]) -> Coun
 def assert_done_once(
     sim: SalesloftSimulator, summary: dict[str, Any], rows: list[dict[str, Any]] = ROWS
 ) -> None:
-    emails = [row["email"] for row in rows[:VALID]]
+    emails = [row["email"] for row in rows[:-2]]
     assert uploaded_emails(sim, rows) == Counter(emails)  # no record uploaded twice, none missing
     assert (
         len(
@@ -132,8 +135,8 @@ def assert_done_once(
     for person in sim.state.people.values():
         ids[str(person["email_address"])].append(person["id"])
     assert all(len(ids[email]) == 1 for email in emails)  # every row created once
-    assert (summary["created"], summary["invalid"], summary["duplicates"]) == (VALID, 1, 1)
-    assert summary["method"] == "bulk" and summary["person_ids"][:VALID] == [
+    assert (summary["created"], summary["invalid"], summary["duplicates"]) == (len(emails), 1, 1)
+    assert summary["method"] == "bulk" and summary["person_ids"][: len(emails)] == [
         ids[email][0] for email in emails
     ]
 
@@ -158,23 +161,56 @@ def test_an_undisturbed_run_keeps_its_job_only_until_its_results_are_read(
 def test_a_try_lost_at_any_request_is_resumed_by_the_next(
     salesloft_simulator: SalesloftSimulator, small_uploads: None, after: bool
 ) -> None:
-    """Every point of loss in turn: create, each upload, start, polls, result pages."""
+    """Every point of loss in turn: create, each upload, start, polls, result pages (the number of polls
+    varies: a point past the try's last request loses nothing)."""
     _, calls = run_try(Store(), 1, rows=people_rows("count"))
     assert calls >= 9
-    for lose_at in range(1, calls + 1):
+    lost = 0
+    for lose_at in range(1, calls + 3):
         rows = people_rows(f"lost{lose_at}{after}-")
         store = Store()
         jobs_at_start = len(salesloft_simulator.bulk_jobs.jobs)
-        with pytest.raises(WorkerLost):
-            run_try(store, 1, lose_at=lose_at, after=after, rows=rows)
-        jobs_before = len(salesloft_simulator.bulk_jobs.jobs) - jobs_at_start
-        summary, _ = run_try(store, 2, rows=rows)
+        try:
+            summary, _ = run_try(store, 1, lose_at=lose_at, after=after, rows=rows)
+        except WorkerLost:
+            lost += 1
+            jobs_before = len(salesloft_simulator.bulk_jobs.jobs) - jobs_at_start
+            summary, _ = run_try(store, 2, rows=rows)
+            created = len(salesloft_simulator.bulk_jobs.jobs) - jobs_at_start - jobs_before
+            # The one job is resumed, except when the try was lost before it knew the job's id.
+            expected = 1 if jobs_before == 0 or (lose_at == 1 and after) else 0
+            assert created == expected, (lose_at, created)
 
         assert_done_once(salesloft_simulator, summary, rows)
-        created = len(salesloft_simulator.bulk_jobs.jobs) - jobs_at_start - jobs_before
-        # The one job is resumed, except when the try was lost before it knew the job's id.
-        assert created == (1 if jobs_before == 0 or (lose_at == 1 and after) else 0), (lose_at, created)
         assert store.values == {}
+    assert lost >= 9
+
+
+EXAMPLES = count(1)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    people=st.integers(2, 30),
+    upload_size=st.integers(1, 12),
+    lose_at=st.integers(1, 30),
+    after=st.booleans(),
+)
+def test_any_input_upload_size_and_point_of_loss(
+    salesloft_simulator: SalesloftSimulator, people: int, upload_size: int, lose_at: int, after: bool
+) -> None:
+    """The same invariants over generated input sizes, upload sizes and points of loss."""
+    rows = people_rows(f"generated{next(EXAMPLES)}-", people)
+    store = Store()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(upsert_resume, "UPLOAD_SIZE", upload_size)
+        try:
+            summary, _ = run_try(store, 1, lose_at=lose_at, after=after, rows=rows)
+        except WorkerLost:  # else the first try ended before its ``lose_at``-th request
+            summary, _ = run_try(store, 2, rows=rows)
+
+    assert_done_once(salesloft_simulator, summary, rows)
+    assert store.values == {}
 
 
 @pytest.mark.salesloft_simulator(bulk_job_records_per_s=2)
