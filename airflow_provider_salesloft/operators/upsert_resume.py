@@ -36,6 +36,7 @@ from airflow_provider_salesloft.exceptions import SalesloftNotFoundError
 from airflow_provider_salesloft.hooks.bulk_jobs import STARTED_STATES
 from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter
 from airflow_provider_salesloft.person_fields import MAX_RECORDS_PER_UPLOAD
+from airflow_provider_salesloft.validation import MAX_ID
 
 #: The task state store key of the upsert's bulk job.
 STORE_KEY = "salesloft_bulk_upsert"
@@ -94,8 +95,7 @@ class JobStore:
         entry = self.store.get(STORE_KEY)
         if entry is None:
             return None
-        fields = {"job_id": int, "name": str, "held": int, "sending": int, "digest": str, "api_calls": int}
-        if not isinstance(entry, dict) or any(not isinstance(entry.get(k), t) for k, t in fields.items()):
+        if not _well_formed(entry):
             self.log.warning("Salesloft upsert: ignoring a malformed task state entry %r", entry)
             return None
         self.earlier_calls = entry["api_calls"]
@@ -111,6 +111,18 @@ class JobStore:
         """Remove the entry: the job's results are read."""
         if self.store is not None:
             self.store.delete(STORE_KEY)
+
+
+def _well_formed(entry: Any) -> bool:
+    """Whether ``entry`` can be this operator's: a job id a job can have (a positive 64-bit int, not a
+    bool), counts that are not negative, a name and a digest (anything else, written by hand through the
+    store's API or by another task, is ignored rather than read: a bad id failed every try for good, a
+    negative count resumed a job at the wrong record)."""
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("name", "digest")):
+        return False
+    counts = [entry.get(k) for k in ("held", "sending", "api_calls")]
+    job_id = entry.get("job_id")
+    return all(type(v) is int and v >= 0 for v in counts) and type(job_id) is int and 0 < job_id <= MAX_ID
 
 
 def start_or_resume(

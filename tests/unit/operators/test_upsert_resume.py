@@ -65,8 +65,9 @@ class Store:
 
 
 class FakeTI:
-    def __init__(self, try_number: int) -> None:
+    def __init__(self, try_number: int, map_index: int = -1) -> None:
         self.try_number = try_number
+        self.map_index = map_index
         self.pushed: dict[str, Any] = {}
 
     def xcom_push(self, key: str, value: Any) -> None:
@@ -79,10 +80,11 @@ def run_try(
     lose_at: int = 0,
     after: bool = False,
     rows: list[dict[str, Any]] = ROWS,
+    map_index: int = -1,
     **options: Any,
 ) -> Any:
     """One try of the task; with ``lose_at``, the worker is lost at its ``lose_at``-th request."""
-    context = {"ti": FakeTI(try_number), "run_id": "manual__resume", "task_state_store": store}
+    context = {"ti": FakeTI(try_number, map_index), "run_id": "manual__resume", "task_state_store": store}
     operator = UpsertPeopleOperator(
         task_id="upsert", rows=rows, bulk_threshold=2, poll_interval_s=0.02, max_failed_rows=10, **options
     )
@@ -294,3 +296,64 @@ def test_a_malformed_entry_is_ignored(salesloft_simulator: SalesloftSimulator) -
     assert JobStore(store, __import__("logging").getLogger("t")).load() is None
     summary, _ = run_try(store, 1)
     assert summary["created"] == VALID
+
+
+@pytest.mark.parametrize("job_id", [True, 0, -5, 2**70], ids=["bool", "zero", "negative", "beyond-64-bits"])
+def test_an_entry_naming_no_possible_job_is_ignored_not_fatal(
+    salesloft_simulator: SalesloftSimulator, task_logs: Any, job_id: Any
+) -> None:
+    """An entry written by hand (the store has a public REST API) or by something else: a job id no job can
+    have made every try fail before (``SalesloftInvalidArgumentError`` from the job read), for good, as
+    nothing removed the entry."""
+    store = Store()
+    entry = {"job_id": job_id, "name": "x", "held": 0, "sending": 0, "digest": "", "api_calls": 0}
+    store.set(STORE_KEY, entry)
+    summary, _ = run_try(store, 2)
+
+    assert "malformed task state entry" in task_logs()
+    assert_done_once(salesloft_simulator, summary)
+    assert store.values == {}
+
+
+@pytest.mark.parametrize(("held", "sending"), [(5, -5), (0, -5)])
+def test_an_entry_with_negative_counts_is_ignored(
+    salesloft_simulator: SalesloftSimulator, small_uploads: None, task_logs: Any, held: int, sending: int
+) -> None:
+    """``held`` + ``sending`` records are compared with the input, ``held`` of them skipped. Negative counts
+    (by hand) made a job holding 5 records resume at record 0 (the job ran 28 records for 23 people), or
+    failed every try (``islice`` refuses a negative stop)."""
+    store = Store()
+    with pytest.raises(WorkerLost):
+        run_try(store, 1, lose_at=3)  # create, one upload of 5, lost at the second
+    entry = store.get(STORE_KEY)
+    store.set(STORE_KEY, {**entry, "held": held, "sending": sending, "digest": RecordDigest().hexdigest()})
+    summary, _ = run_try(store, 2)
+
+    assert "malformed task state entry" in task_logs()
+    ran = [job for job in salesloft_simulator.bulk_jobs.jobs.values() if job.state != "open"]
+    assert len(ran) == 1
+    sent = Counter(str(r["email_address"]) for r in ran[0].records)
+    assert sent == Counter(r["email"] for r in ROWS[:VALID])
+    assert (summary["created"], summary["invalid"], summary["duplicates"]) == (VALID, 1, 1)
+
+
+def test_mapped_instances_never_share_a_bulk_job(
+    salesloft_simulator: SalesloftSimulator, small_uploads: None
+) -> None:
+    """Mapped instances of one task each have their own store entry, and need their own job name: with one
+    name (DAG, task, run, try), instance 1's create whose answer was lost was "found again" as instance 0's
+    open job, left half filled by a lost worker: instance 1 counted instance 0's 5 records as its own (28
+    created of 23), and instance 0's retry uploaded them again into a new job."""
+    mine, theirs = people_rows("mapped0-"), people_rows("mapped1-")
+    store0 = Store()
+    with pytest.raises(WorkerLost):
+        run_try(store0, 1, lose_at=3, rows=mine, map_index=0)  # create, one upload of 5, lost
+    salesloft_simulator.faults.update(
+        {"lost_response_share": 1.0, "lost_response_routes": ("POST /v2/bulk_jobs",)}
+    )
+    summary1, _ = run_try(Store(), 1, rows=theirs, map_index=1)
+    salesloft_simulator.faults.update({"lost_response_share": 0.0})
+    summary0, _ = run_try(store0, 2, rows=mine, map_index=0)
+
+    assert summary1["created"] == VALID
+    assert_done_once(salesloft_simulator, summary0, mine)
