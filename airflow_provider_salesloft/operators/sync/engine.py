@@ -341,26 +341,8 @@ class SyncRun:
                 self._members(cadence)
                 members[cadence] = self.member_records[cadence]
         named = {cadence: self.named.on(cadence) | wanted.get(cadence, set()) for cadence in members}
-        self._name_by_address(named, members)
+        self.named.add_by_address(named, members, self.mirror.candidate, self.people.by_id)
         self.mirror_refused = removal.run(pool, named, members)
-
-    def _name_by_address(
-        self, named: dict[int, set[int]], members: Mapping[int, Mapping[int, Mapping[str, Any]]]
-    ) -> None:
-        """Add to ``named`` the members a row's email names by any of their addresses, though the lookup by
-        email did not find them: the members the mirror could remove are read (100 a call) and compared."""
-        assert self.mirror is not None
-        unnamed = {
-            person
-            for cadence, records in members.items()
-            if self.named.has_emails(cadence)
-            for person, membership in records.items()
-            if person not in named[cadence] and self.mirror.candidate(membership)
-        }
-        for person_id, person in self.people.by_id(unnamed).items():
-            for cadence, records in members.items():
-                if person_id in records and self.named.named_by_address(cadence, person):
-                    named[cadence].add(person_id)
 
     # -- writing -----------------------------------------------------------------------------------------
     def _apply(self, pool: ThreadPoolExecutor, rows: list[PlannedRow]) -> None:
