@@ -17,8 +17,12 @@ Then (issue #22):
   59999``, then a second sync started after it (reading the team's Variable): use of the share in each full
   window after each sync's second.
 
+- **minute-aligned windows**: 4 syncs at share 1.0, with windows on the calendar boundaries and off them,
+  each with the pacer's minute-aligned prior and without: probes (lone requests waiting for a window's turn;
+  how many found the old window), 429s, use.
+
 ``--quick`` keeps the per-minute rate with 10-second windows (100 calls a window), and the glitch syncs add
-600 people each. ``--scenarios`` picks some of ``shared,costly,glitch``.
+600 people each. ``--scenarios`` picks some of ``shared,costly,aligned,glitch``.
 """
 
 from __future__ import annotations
@@ -32,30 +36,43 @@ import sys
 import time
 from typing import Any
 
-from bench_sync import RESULTS, setup_airflow_home, simulator, sync_rows
+from bench_sync import RESULTS, FakeTI, setup_airflow_home, simulator
 
 
-def worker(first: int, count: int, share: float) -> dict[str, Any]:
-    """One sync (in this process): ``count`` people from ``person<first>``; its timing and pacer counts."""
+def worker(first: int, count: int, share: float, prior: bool = True) -> dict[str, Any]:
+    """One sync (in this process): ``count`` people from ``person<first>``; its timing and pacer counts.
+    ``prior=False`` runs it without the minute-aligned prior (as if answers had refuted it)."""
     rows = [{"email": f"person{n}@example.com"} for n in range(first, first + count)]
     from airflow_provider_salesloft.operators import SyncCadenceMembershipsOperator
 
     SyncCadenceMembershipsOperator(task_id="warm", rows=[], cadence_id=10)  # imports done before the clock
+    operator = SyncCadenceMembershipsOperator(
+        task_id="bench_sync",
+        rows=rows,
+        cadence_id=10,
+        max_failed_rows=10**9,
+        rate_limit_share=share,
+        max_concurrency=4,
+    )
+    if not prior:
+        operator.hook.pacer._windows.prior_refuted = True
     started = time.time()
-    summary = sync_rows(rows, rate_limit_share=share, max_concurrency=4)
+    summary = operator.execute({"ti": FakeTI()})
     return {
         "started": started,
         "ended": time.time(),
         "added": summary["added"],
         "requests": summary["api_calls"],
         "rate_limited": summary["rate_limited"],
+        "probes": operator.hook.pacer.stats.probes,
+        "early_probes": operator.hook.pacer.stats.early_probes,
     }
 
 
-def start_worker(first: int, count: int, share: float) -> subprocess.Popen[str]:
+def start_worker(first: int, count: int, share: float, prior: bool = True) -> subprocess.Popen[str]:
     """One sync in its own process (as an Airflow task runs)."""
     return subprocess.Popen(
-        [sys.executable, __file__, "--worker", str(first), str(count), str(share)],
+        [sys.executable, __file__, "--worker", str(first), str(count), str(share), str(int(prior))],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -66,7 +83,13 @@ def result_of(process: subprocess.Popen[str]) -> dict[str, Any]:
 
 
 def side_by_side(
-    syncs: int, share: float, window_s: float, windows: int, add_cost: int = 1
+    syncs: int,
+    share: float,
+    window_s: float,
+    windows: int,
+    add_cost: int = 1,
+    aligned: bool = False,
+    prior: bool = True,
 ) -> dict[str, Any]:
     per_window = round(600 * window_s / 60)
     allowed = share * per_window
@@ -76,7 +99,9 @@ def side_by_side(
     ) as (_, admin):
         if add_cost != 1:
             admin("/_sim/faults", {"route_costs": {"POST /v2/cadence_memberships": add_cost}})
-        processes = [start_worker(1 + n * each, each, share) for n in range(syncs)]
+        if aligned:
+            admin("/_sim/faults", {"rate_window_aligned": True})
+        processes = [start_worker(1 + n * each, each, share, prior) for n in range(syncs)]
         results = [result_of(p) for p in processes]
         stats = admin("/_sim/stats")
     origin = stats["rate_window_origin"]
@@ -100,6 +125,10 @@ def side_by_side(
         "attempts_per_request": [
             round(r["requests"] / max(r["requests"] - r["rate_limited"], 1), 3) for r in results
         ],
+        "windows_aligned": aligned,
+        "minute_aligned_prior": prior,
+        "probes": sum(r["probes"] for r in results),
+        "early_probes": sum(r["early_probes"] for r in results),
     }
 
 
@@ -150,13 +179,15 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="10-second windows instead of 60 (same rate)")
     parser.add_argument("--windows", type=int, default=6, help="windows of work for the syncs together")
     parser.add_argument(
-        "--scenarios", default="shared,costly,glitch", help="comma-separated: shared,costly,glitch"
+        "--scenarios",
+        default="shared,costly,aligned,glitch",
+        help="comma-separated: shared,costly,aligned,glitch",
     )
-    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         first, count, share = int(args.worker[0]), int(args.worker[1]), float(args.worker[2])
-        print(json.dumps(worker(first, count, share)))
+        print(json.dumps(worker(first, count, share, prior=args.worker[3] == "1")))
         return 0
     setup_airflow_home()
     window = 10.0 if args.quick else 60.0
@@ -179,6 +210,17 @@ def main() -> int:
                     f"attempts per request {run['attempts_per_request']}",
                     flush=True,
                 )
+    if "aligned" in scenarios:
+        print(f"== minute-aligned windows, 4 syncs at share 1.0 (window {window:.0f} s)", flush=True)
+        for aligned, prior in ((True, True), (True, False), (False, True), (False, False)):
+            run = side_by_side(4, 1.0, window, args.windows, aligned=aligned, prior=prior)
+            results["runs"].append(run)
+            print(
+                f"   windows {'on' if aligned else 'off'} the minute, prior {'on' if prior else 'off'}: "
+                f"probes {run['probes']} ({run['early_probes']} found the old window); "
+                f"429s {run['share_429']:.2%} of {run['calls']} calls; use {run['use_of_share']}",
+                flush=True,
+            )
     if "glitch" in scenarios:
         adds = 600 if args.quick else 2000
         print(f"== one answer reports remaining 59999 (call 300), {adds} adds, share 0.9; then a second sync")

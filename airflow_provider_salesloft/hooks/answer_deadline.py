@@ -10,6 +10,8 @@ The body is bounded the same way by :func:`~airflow_provider_salesloft.hooks.ans
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import socket
 import threading
 import time
@@ -40,6 +42,53 @@ def answer_deadline(deadline: float) -> Iterator[None]:
         _current.deadline = before
 
 
+class _Watchdog:
+    """One thread for every deadline of the process: runs each action at its time unless cancelled first (a
+    thread per request would cost more than many requests to a nearby server)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._due: list[tuple[float, int, list[Callable[[], None] | None]]] = []
+        self._count = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: float, action: Callable[[], None]) -> list[Callable[[], None] | None]:
+        """Run ``action`` at ``deadline`` (a :func:`time.monotonic` time); the handle to :meth:`cancel`."""
+        handle: list[Callable[[], None] | None] = [action]
+        with self._cond:
+            heapq.heappush(self._due, (deadline, next(self._count), handle))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="salesloft-deadline", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return handle
+
+    def cancel(self, handle: list[Callable[[], None] | None]) -> None:
+        """Forget the action (it has not run, or is running now)."""
+        with self._cond:
+            handle[0] = None
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._due and self._due[0][2][0] is None:  # cancelled
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._cond.wait()
+                    continue
+                left = self._due[0][0] - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                _, _, handle = heapq.heappop(self._due)
+                action, handle[0] = handle[0], None
+            if action is not None:
+                action()
+
+
+_WATCHDOG = _Watchdog()
+
+
 def _within_deadline(sock: socket.socket | None, read: Callable[[], _T]) -> _T:
     """``read()``, its socket shut at this thread's deadline (:class:`AnswerTooSlow` when that ended it)."""
     deadline = getattr(_current, "deadline", None)
@@ -52,9 +101,7 @@ def _within_deadline(sock: socket.socket | None, read: Callable[[], _T]) -> _T:
         with contextlib.suppress(OSError):  # closed meanwhile
             sock.shutdown(socket.SHUT_RDWR)
 
-    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), cut)
-    watchdog.daemon = True
-    watchdog.start()
+    handle = _WATCHDOG.watch(deadline, cut)
     try:
         return read()
     except Exception:
@@ -62,7 +109,7 @@ def _within_deadline(sock: socket.socket | None, read: Callable[[], _T]) -> _T:
             raise AnswerTooSlow from None
         raise
     finally:
-        watchdog.cancel()
+        _WATCHDOG.cancel(handle)
 
 
 class _HTTPConnection(HTTPConnection):

@@ -89,6 +89,22 @@ def read_body(
                 sock.settimeout(before)
 
 
+def read_whole(response: requests.Response, deadline: float, max_bytes: int) -> None:
+    """Read a streamed ``response``'s body before ``deadline`` and decode it (:func:`read_body`,
+    :func:`decode_body`), into the response itself, so that its ``json()`` and ``text`` read it.
+
+    :raises AnswerTooSlow: at the deadline, the body not complete.
+    :raises AnswerTooLarge: past ``max_bytes``.
+    :raises AnswerUndecodable: in an encoding the hook cannot read.
+    """
+    try:
+        body = read_body(response, deadline, max_bytes)
+    finally:
+        response.close()
+    # requests' own store of a read body, which ``json()``, ``text`` and ``content`` return.
+    response._content = decode_body(body, response.headers.get("Content-Encoding"), max_bytes)
+
+
 def decode_body(body: bytes, content_encoding: str | None, max_bytes: int) -> bytes:
     """``body`` decoded as its ``Content-Encoding`` says (``gzip``, ``deflate`` zlib-wrapped or raw,
     ``identity``; several are undone last first), to at most ``max_bytes``.

@@ -48,14 +48,19 @@ class BulkJobActions(HookActions):
             raise SalesloftInvalidArgumentError("name", name, "must be a non-empty, unique job name")
 
         def reconcile() -> dict[str, Any] | None:  # shaped as Salesloft's answer
-            for job in self.iter_bulk_jobs(state=["open"]):
-                if job.get("name") == name and job.get("type") == job_type:
-                    return {"data": job}
-            return None
+            job = self.find_open_bulk_job(name, job_type)
+            return None if job is None else {"data": job}
 
         body = {"type": job_type, "name": name}
         answer = self.transport.request("POST", "/v2/bulk_jobs", body=body, reconcile=reconcile)
         return _job_of(answer, "POST", "/v2/bulk_jobs")
+
+    def find_open_bulk_job(self, name: str, job_type: str = PERSON_UPSERT_JOB) -> dict[str, Any] | None:
+        """``GET /v2/bulk_jobs`` ``state=open``: the open job of that name and type, if any (the first)."""
+        for job in self.iter_bulk_jobs(state=["open"]):
+            if job.get("name") == name and job.get("type") == job_type:
+                return job
+        return None
 
     def add_bulk_job_data(
         self, job_id: int, records: Sequence[Mapping[str, Any]], uploaded_before: int | None = None

@@ -4,7 +4,8 @@ Salesloft's limit is per team, shared by every integration, counted in cost per 
 raised per customer, so it is learned from the answers instead of assumed: every response carries
 ``x-ratelimit-remaining-minute`` and ``x-ratelimit-endpoint-cost`` (reported; both may be absent, and then
 pacing stays out of the way and 429s are simply retried). No header gives the reset time, so the pacer learns
-when windows start by watching ``remaining`` jump back up.
+when windows start by watching ``remaining`` jump back up (:mod:`.window_phase`; the hook first assumes
+calendar minutes, until an answer refutes them).
 
 The policy:
 
@@ -56,6 +57,7 @@ from airflow_provider_salesloft.hooks.route_costs import RouteCosts
 from airflow_provider_salesloft.hooks.spend_estimate import ForeignSpend
 from airflow_provider_salesloft.hooks.stopping import stopped_error
 from airflow_provider_salesloft.hooks.team_window import TeamWindow, TeamWindowStore, window_problem
+from airflow_provider_salesloft.hooks.window_phase import PHASE_PRECISION, WindowPhase
 from airflow_provider_salesloft.validation import check_rate_limit_share
 
 REMAINING_HEADER = "x-ratelimit-remaining-minute"
@@ -64,8 +66,6 @@ COST_HEADER = "x-ratelimit-endpoint-cost"
 PROBE_EVERY = 0.2
 #: Share of the limit kept unspent for probes, so that a probe finds budget instead of a 429.
 PROBE_RESERVE = 0.01
-#: Stop narrowing the window start once it is known this precisely (share of a window).
-PHASE_PRECISION = 0.01
 #: Share of the estimate of what other clients have in flight kept in reserve. Less than all of it: near the
 #: end of the share each task also claims only its part of what is free (see ``RateLimitPacer._may_claim``);
 #: with both in full, tasks whose writes cost 3 left some windows below 90 % of their share.
@@ -82,6 +82,8 @@ class PacerStats:
 
     requests: int = 0
     rate_limited: int = 0
+    probes: int = 0  # requests let out alone to tell whether a new window began
+    early_probes: int = 0  # of those, the ones that found the old window still running
 
 
 class RateLimitPacer:
@@ -92,6 +94,9 @@ class RateLimitPacer:
     :param clock: monotonic clock (injectable for tests).
     :param store: where the team's tasks share the limit and window starts they learned (none: learn alone).
     :param wall_clock: epoch clock, to share window starts between machines (injectable for tests).
+    :param minute_aligned: until answers refute it, assume windows start at whole multiples of ``window_s``
+        in epoch time (calendar minutes), as public clients of Salesloft do
+        (:mod:`~airflow_provider_salesloft.hooks.window_phase`).
     """
 
     def __init__(
@@ -101,6 +106,7 @@ class RateLimitPacer:
         clock: Callable[[], float] = time.monotonic,
         store: TeamWindowStore | None = None,
         wall_clock: Callable[[], float] = time.time,
+        minute_aligned: bool = False,
     ) -> None:
         self.share = check_rate_limit_share(share)
         self.window_s = window_s
@@ -126,9 +132,7 @@ class RateLimitPacer:
         self._claim_won = False
         self._fresh_cost = 0  # cost answered since the window's start or the last probe (slow start)
         self._blocked_until = 0.0
-        self._window_started_at: float | None = None  # send time of the first request seen in this window
-        self._last_in_window_at: float | None = None  # latest send time of a request seen in this window
-        self._phase: tuple[float, float] | None = None  # a window started in (lo, hi]
+        self._windows = WindowPhase(window_s, aligned_prior=minute_aligned)  # when windows start
         self._spend = ForeignSpend()  # what other clients of the team have in flight
         self.stats = PacerStats()
         self.stopped: str | None = None  # why the task is stopping (see :meth:`stop`)
@@ -144,62 +148,29 @@ class RateLimitPacer:
         return self._limit.value
 
     # -- window phase (call with the lock held) ----------------------------------------------------------
-    def _shift(self, moment: float, near: float) -> float:
-        """``moment`` moved by whole windows to the window boundary nearest ``near``."""
-        return moment + round((near - moment) / self.window_s) * self.window_s
-
-    def _next_start_interval(self, now: float) -> tuple[float, float] | None:
-        """Where the window after the current one starts, as ``(lo, hi]``; None while unknown."""
-        if self._phase is None:
-            return None
-        anchor = self._window_started_at if self._window_started_at is not None else now - self.window_s
-        return (
-            self._shift(self._phase[0], anchor + self.window_s),
-            self._shift(self._phase[1], anchor + self.window_s),
-        )
-
     def _saw_window_start(self, sent_at: float) -> None:
         """The request sent at ``sent_at`` was the first seen in a new window."""
-        lo = self._last_in_window_at
         shared = self._shared
+        seen = None
         if shared is not None and shared.probed_at is not None:  # another task's probe saw the old window
             seen = shared.probed_at - self._wall_offset()
-            if seen < sent_at and (lo is None or seen > lo):
-                lo = seen
-        if lo is None or lo >= sent_at:
-            lo = sent_at - PROBE_EVERY * self.window_s
-        hi = sent_at
-        if self._phase is not None:
-            old_lo, old_hi = (self._shift(edge, hi) for edge in self._phase)
-            if max(lo, old_lo) < min(hi, old_hi):  # consistent with what was known: intersect
-                lo, hi = max(lo, old_lo), min(hi, old_hi)
-        self._phase = (lo, hi)
-        self._window_started_at = sent_at
-        self._last_in_window_at = None
+        self._windows.saw_start(sent_at, seen, self._wall_offset())
         self._spend.restart()
         self._fresh_cost = 0
         self._limit.new_window()
         self._load_due = self._save_due = self._store is not None  # once a window: compare with the team
 
-    def _saw_same_window(self, sent_at: float) -> None:
-        """The request sent at ``sent_at`` was handled in the current window: the next one starts later."""
-        if self._last_in_window_at is None or sent_at > self._last_in_window_at:
-            self._last_in_window_at = sent_at
-        upcoming = self._next_start_interval(sent_at)
-        if upcoming is not None and upcoming[0] < sent_at < upcoming[1]:
-            shift = upcoming[0] - self._phase[0] if self._phase else 0.0
-            self._phase = (sent_at - shift, upcoming[1] - shift)
-
     def _block_until_next_window(self, now: float) -> None:
         """Hold every caller until a new window may have begun; then one probe goes first."""
-        upcoming = self._next_start_interval(now)
+        self._windows.guess_from_prior(now, self._wall_offset())
+        upcoming = self._windows.next_start(now)
         if upcoming is not None and upcoming[1] <= now:
             if self._spend.in_flight > 0:
                 # The window turned, and the other clients of the team spent it before us: the next one.
                 behind = math.floor((now - upcoming[1]) / self.window_s + 1) * self.window_s
                 upcoming = (upcoming[0] + behind, upcoming[1] + behind)
             else:  # alone, yet the budget is still spent after the expected turn: the estimate is stale
-                self._phase = None
+                self._windows.forget()
                 upcoming = None
         if upcoming is None:
             moment = now + self._probe_gap()
@@ -299,7 +270,7 @@ class RateLimitPacer:
             return False, 0.05  # the answer in flight tells what is left: wait for it
         if (
             self._need_probe
-            and self._phase is None
+            and self._windows.interval is None
             and self._store is not None
             and not self._store_checked_for_probe
         ):  # another task may have seen the new window, or just probed for it: ask the team first
@@ -313,6 +284,7 @@ class RateLimitPacer:
         if self.remaining is not None and self._inflight_cost + cost > max(cost, self._fresh_cost):
             return False, 0.05  # slow start, by cost: in flight at most what was answered since the start
         self._store_checked_for_probe = False
+        self.stats.probes += self._need_probe
         self._inflight += 1
         self._inflight_cost += cost
         self._spend.sent(now, cost)
@@ -336,7 +308,7 @@ class RateLimitPacer:
             self._spend.answered(self._clock() - sent_at)
             if status == 429:
                 self.stats.rate_limited += 1
-            stale = self._window_started_at is not None and sent_at < self._window_started_at
+            stale = self._windows.started_at is not None and sent_at < self._windows.started_at
             probe = self._need_probe
             if status is None:
                 self._need_probe = False  # no answer at all: nothing learned
@@ -346,10 +318,11 @@ class RateLimitPacer:
                 if self._need_probe and self._spend.in_flight <= 0:
                     # A probe at the predicted window start found it spent, and nobody else spends: the
                     # guess was wrong. (With others spending, they may simply have spent the new window.)
-                    self._phase = None
+                    self._windows.forget()
                 self.remaining = 0
-                self._saw_same_window(sent_at)
+                self._windows.saw_same(sent_at, self._wall_offset())
                 if probe:
+                    self.stats.early_probes += 1
                     self._tell_team_probe_found_old_window(sent_at)
                 self._block_until_next_window(self._clock())
             else:
@@ -374,12 +347,13 @@ class RateLimitPacer:
             self._saw_window_start(sent_at)  # remaining went back up
             self.remaining = remaining
         else:
-            self._saw_same_window(sent_at)
+            self._windows.saw_same(sent_at, self._wall_offset())
             self.remaining = remaining if self.remaining is None else min(self.remaining, remaining)
         if probe:  # a lone request after a pause: a new starting point, not a measure of others' pace
             self._spend.restart(sent_at, remaining)
             self._fresh_cost = 0
-            if self._window_started_at != sent_at:
+            if self._windows.started_at != sent_at:
+                self.stats.early_probes += 1
                 self._tell_team_probe_found_old_window(sent_at)
         else:
             self._spend.measure(sent_at, remaining, self.limit_estimate)
@@ -392,7 +366,7 @@ class RateLimitPacer:
     def _tell_team_probe_found_old_window(self, sent_at: float) -> None:
         """A blind probe (the window's start unknown) found the old window: tell the team, so that the others
         wait their turn, and the one that sees the new window knows it began after this."""
-        if self._phase is None and self._store is not None:
+        if self._windows.interval is None and self._store is not None:
             self._probing_at = sent_at + self._wall_offset()
             self._save_due = True
 
@@ -438,7 +412,7 @@ class RateLimitPacer:
         self._shared = window
         if window is None:
             return
-        if self._need_probe and self._phase is None and window.probed_at is not None:
+        if self._need_probe and self._windows.interval is None and window.probed_at is not None:
             since = self._wall_clock() - window.probed_at
             if 0 <= since < 0.8 * PROBE_EVERY * self.window_s:  # another task of the team just probed
                 self._blocked_until = self._clock() - since + self._probe_gap()
@@ -449,16 +423,19 @@ class RateLimitPacer:
         now = self._clock()
         offset = self._wall_offset()
         lo, hi = window.starts[0] - offset, window.starts[1] - offset
-        if self._phase is None or hi - lo < self._phase[1] - self._phase[0]:
+        known = self._windows.interval
+        if (
+            known is None or self._windows.from_prior or hi - lo < known[1] - known[0]
+        ):  # learned beats guessed
             behind = math.floor((now - hi) / self.window_s) * self.window_s  # the latest start before now
             lo, hi = lo + behind, hi + behind
-            self._phase = (lo, hi)
+            self._windows.adopt(lo, hi)
             if self._need_probe:  # waiting to probe for the window's turn: now we know when it is (was)
-                if self._last_in_window_at is not None and self._last_in_window_at < lo:
+                if self._windows.last_in_window_at is not None and self._windows.last_in_window_at < lo:
                     self._blocked_until = now  # it turned since our last answer: the budget is fresh
                 else:
-                    self._window_started_at = max(self._window_started_at or hi, hi)
-                    self._blocked_until = self._shift(hi, hi + self.window_s)  # enter the next one
+                    self._windows.started_at = max(self._windows.started_at or hi, hi)
+                    self._blocked_until = self._windows.shift(hi, hi + self.window_s)  # enter the next one
 
     def _worth_sharing(self) -> TeamWindow | None:
         """What this pacer knows, if it is more than the store holds (a larger limit, a narrower start)."""
@@ -468,7 +445,8 @@ class RateLimitPacer:
             return None
         limit = news if news is not None else shared.limit if shared is not None else 0
         offset = self._wall_offset()
-        starts = None if self._phase is None else (self._phase[0] + offset, self._phase[1] + offset)
+        phase = None if self._windows.from_prior else self._windows.interval  # a guess is not news
+        starts = None if phase is None else (phase[0] + offset, phase[1] + offset)
         probed_at, self._probing_at = self._probing_at, None
         better = (
             news is not None

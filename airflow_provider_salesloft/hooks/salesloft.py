@@ -206,6 +206,7 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
             else VariableTeamWindowStore(
                 self.salesloft_conn_id, self.settings.base_url, self.settings.rate_window_s
             ),
+            minute_aligned=True,  # Salesloft's windows as public clients compute them, until refuted
         )
 
     @cached_property

@@ -74,9 +74,9 @@ def read_token_answer(
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
-        content_type = redact(response.headers.get("Content-Type", "no content type"), secrets)
+        kind = redact(str(response.headers.get("Content-Type", "no content type")), secrets)  # server text
         raise SalesloftOAuthError(
-            f"Salesloft's token endpoint answered {status} with no JSON object ({content_type})"
+            f"Salesloft's token endpoint answered {status} with no JSON object ({kind})"
         )
     token = answer.get(requires)
     if status >= 400 or not isinstance(token, str) or not token:

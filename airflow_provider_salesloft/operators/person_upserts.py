@@ -51,8 +51,12 @@ def use_bulk(count: int, threshold: int | None) -> bool:
 
 
 def bulk_job_name(dag_id: str, task_id: str, context: Mapping[str, Any]) -> str:
-    """A bulk job's name, unique per task try (a create whose answer was lost is found again by it)."""
-    return f"airflow {dag_id}.{task_id} {context['run_id']} try {context['ti'].try_number}"
+    """A bulk job's name, unique per task try (a create whose answer was lost is found again by it): a
+    mapped instance's names its map index (``task[3]``), or a lost create would be found as a sibling's."""
+    ti = context["ti"]
+    map_index = getattr(ti, "map_index", -1)
+    task = f"{task_id}[{map_index}]" if isinstance(map_index, int) and map_index >= 0 else task_id
+    return f"airflow {dag_id}.{task} {context['run_id']} try {ti.try_number}"
 
 
 def upsert_key_value(fields: Mapping[str, Any], upsert_key: str) -> tuple[str | None, str | None]:

@@ -332,9 +332,10 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
                 tally.refuse(index, "invalid", "row is not a mapping", detail=detail)
                 continue
             fields, problem = upserter.prepare(person_fields(row, self.field_map))
+            key = None
             if problem is None:
                 key, problem = upsert_key_value(fields, self.upsert_key)
-            if problem is not None or key is None:
+            if key is None:
                 tally.refuse(index, "invalid", str(problem))
                 continue
             if key in seen:

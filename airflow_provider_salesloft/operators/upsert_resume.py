@@ -8,12 +8,13 @@ Airflow 3.3 (AIP-103) gives each task instance a key/value store that outlives i
      "digest": "<sha256 of the first held + sending records as sent>", "api_calls": 4}
 
 It is written before each upload (``held``: records the job surely holds, ``sending``: the upload in flight)
-and once more before the job is started. A retry reads it back and, when Salesloft still knows the job by
-that id and name and the first ``held + sending`` records of this try's input hash to ``digest``, it skips
-what the job holds (``total`` says whether the upload in flight arrived), uploads the rest and starts the
-job, or, if it started already, only waits for it. Anything else (no entry, a job Salesloft no longer
-knows, other input, an unexpected ``total``) starts a new job, logged. The entry is removed once the job's
-results are read, so clearing a finished task runs the upsert again.
+and once more before the job is started; before the job is created it is ``{"creating": name, "api_calls":
+n}`` (a retry finds that empty open job by its name instead of creating a second one). A retry reads it back
+and, when Salesloft still knows the job by that id and name and the first ``held + sending`` records of this
+try's input hash to ``digest``, it skips what the job holds (``total`` says whether the upload in flight
+arrived), uploads the rest and starts the job, or, if it started already, only waits for it. Anything else
+(no entry, a job Salesloft no longer knows, other input, an unexpected ``total``) starts a new job, logged.
+The entry is removed once the job's results are read, so clearing a finished task runs the upsert again.
 
 Nothing secret is stored: ids, counts, the job's name and a SHA-256 digest. Lines before 3.3 have no store:
 a retry starts a new job there (and says so in its log).
@@ -36,6 +37,7 @@ from airflow_provider_salesloft.exceptions import SalesloftNotFoundError
 from airflow_provider_salesloft.hooks.bulk_jobs import STARTED_STATES
 from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter
 from airflow_provider_salesloft.person_fields import MAX_RECORDS_PER_UPLOAD
+from airflow_provider_salesloft.validation import MAX_ID
 
 #: The task state store key of the upsert's bulk job.
 STORE_KEY = "salesloft_bulk_upsert"
@@ -94,12 +96,19 @@ class JobStore:
         entry = self.store.get(STORE_KEY)
         if entry is None:
             return None
-        fields = {"job_id": int, "name": str, "held": int, "sending": int, "digest": str, "api_calls": int}
-        if not isinstance(entry, dict) or any(not isinstance(entry.get(k), t) for k, t in fields.items()):
+        if _creating(entry):
+            self.earlier_calls = entry["api_calls"]
+            return entry
+        if not _well_formed(entry):
             self.log.warning("Salesloft upsert: ignoring a malformed task state entry %r", entry)
             return None
         self.earlier_calls = entry["api_calls"]
         return entry
+
+    def save_creating(self, name: str) -> None:
+        """Record that a job of this name is being created (its id is not known until the answer)."""
+        if self.store is not None:
+            self.store.set(STORE_KEY, {"creating": name, "api_calls": self.earlier_calls + self.calls()})
 
     def save(self, job_id: int, name: str, held: int, sending: int, digest: str) -> None:
         """Record where the job got to (before the upload of ``sending`` records is sent)."""
@@ -113,6 +122,35 @@ class JobStore:
             self.store.delete(STORE_KEY)
 
 
+def _well_formed(entry: Any) -> bool:
+    """Whether ``entry`` can be this operator's: a job id a job can have (a positive 64-bit int, not a
+    bool), counts that are not negative, a name and a digest (anything else, written by hand through the
+    store's API or by another task, is ignored rather than read: a bad id failed every try for good, a
+    negative count resumed a job at the wrong record)."""
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("name", "digest")):
+        return False
+    counts = [entry.get(k) for k in ("held", "sending", "api_calls")]
+    job_id = entry.get("job_id")
+    return all(type(v) is int and v >= 0 for v in counts) and type(job_id) is int and 0 < job_id <= MAX_ID
+
+
+def _creating(entry: Any) -> bool:
+    """Whether ``entry`` says a job of its name was being created (see :meth:`JobStore.save_creating`)."""
+    if not isinstance(entry, dict) or set(entry) != {"creating", "api_calls"}:
+        return False
+    calls = entry["api_calls"]
+    return isinstance(entry["creating"], str) and type(calls) is int and calls >= 0
+
+
+def _created(upserter: PeopleUpserter, jobs: JobStore, name: str) -> tuple[tuple[int, str], int, bool] | None:
+    """The empty open job an earlier try created under ``name`` before it could keep its id, if any."""
+    job = upserter.hook.find_open_bulk_job(name)
+    if job is None or job.get("total") != 0:
+        return None
+    jobs.log.info("Salesloft upsert: resuming bulk job %s, created by an earlier try (empty)", job["id"])
+    return (int(job["id"]), name), 0, False
+
+
 def start_or_resume(
     upserter: PeopleUpserter, name: str, people: Iterable[Mapping[str, Any]], jobs: JobStore
 ) -> int:
@@ -124,6 +162,7 @@ def start_or_resume(
     digest = RecordDigest()
     resumed = _resumable(upserter, jobs, records, digest, taken)
     if resumed is None:
+        jobs.save_creating(name)  # a try lost before the id is kept: the retry finds the job by name
         job_id, held, started = int(hook.create_bulk_job(name)["id"]), 0, False
         digest = RecordDigest(taken)
     else:
@@ -162,6 +201,8 @@ def _resumable(
     entry = jobs.load()
     if entry is None:
         return None
+    if "creating" in entry:
+        return _created(upserter, jobs, entry["creating"])
     job_id, log = entry["job_id"], jobs.log
     try:
         job = upserter.hook.get_bulk_job(job_id)

@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, nargs=2, default=(0.0, 0.0), metavar=("MIN", "MAX"))
     parser.add_argument("--rate-limit", type=int, default=600, help="cost per window (default 600)")
     parser.add_argument("--rate-window-s", type=float, default=60.0, help="window length (default 60)")
+    parser.add_argument(
+        "--rate-window-aligned",
+        action="store_true",
+        help="windows start on whole multiples of the window in epoch time (calendar minutes)",
+    )
     parser.add_argument("--error-503-share", type=float, default=0.0)
     parser.add_argument("--drop-share", type=float, default=0.0)
     parser.add_argument("--lost-response-share", type=float, default=0.0)
@@ -48,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             latency_ms=tuple(args.latency_ms),
             rate_limit=args.rate_limit,
             rate_window_s=args.rate_window_s,
+            rate_window_aligned=args.rate_window_aligned,
             error_503_share=args.error_503_share,
             drop_share=args.drop_share,
             lost_response_share=args.lost_response_share,

@@ -20,6 +20,9 @@ class Faults:
         instead of answered.
     :param rate_limit: cost allowed per window for the whole team.
     :param rate_window_s: window length in seconds (Salesloft: 60).
+    :param rate_window_aligned: windows start at whole multiples of ``rate_window_s`` in epoch time
+        (calendar minutes, as public clients compute the reset from the ``Date`` header) instead of when the
+        simulator started.
     :param already_on_cadence: ``"422"`` or ``"200"``: the answer to adding a person already on the cadence.
     :param retry_after: send ``Retry-After`` with 429s (Salesloft documents none).
     :param rate_limit_headers: send ``x-ratelimit-*`` headers.
@@ -55,6 +58,14 @@ class Faults:
         ``x-ratelimit-remaining-minute: 59999`` (a proxy's or a counter's glitch), whatever is left.
     :param max_url_bytes: longest request URL (path and query) accepted; longer ones are answered 414, as
         many proxies do (0: no limit).
+    :param drip_share: share of successful API answers sent slowly (the call carried out): status line,
+        headers and body ``drip_bytes`` at a time, ``drip_interval_s`` apart; counted in ``stats.dripped``.
+    :param drip_bytes: bytes sent at a time by a dripped answer.
+    :param drip_interval_s: seconds between two pieces of a dripped answer.
+    :param error_routes: routes answered with a status whatever is asked (``{"GET /v2/people": 500}``, ids
+        as ``:id``), without acting: an outage of one endpoint.
+    :param drip_routes: when given, only these routes (``"POST /v2/cadence_memberships"``, ids as ``:id``)
+        drip their answers.
     """
 
     latency_ms: tuple[float, float] = (0.0, 0.0)
@@ -63,6 +74,7 @@ class Faults:
     lost_response_share: float = 0.0
     rate_limit: int = 600
     rate_window_s: float = 60.0
+    rate_window_aligned: bool = False
     already_on_cadence: str = "422"
     retry_after: bool = False
     rate_limit_headers: bool = True
@@ -84,6 +96,11 @@ class Faults:
     lost_response_routes: tuple[str, ...] = ()
     route_costs: dict[str, int] = field(default_factory=dict)
     glitch_remaining_at_call: int = 0
+    drip_share: float = 0.0
+    drip_bytes: int = 1
+    drip_interval_s: float = 0.5
+    drip_routes: tuple[str, ...] = ()
+    error_routes: dict[str, int] = field(default_factory=dict)
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply ``changes`` (field name -> value), refusing unknown names."""
@@ -91,11 +108,14 @@ class Faults:
         for key, value in changes.items():
             if key not in names:
                 raise ValueError(f"unknown fault {key!r}; known: {sorted(names)}")
-            setattr(self, key, tuple(value) if key in ("latency_ms", "lost_response_routes") else value)
+            tuples = ("latency_ms", "lost_response_routes", "drip_routes")
+            setattr(self, key, tuple(value) if key in tuples else value)
         if self.already_on_cadence not in ("422", "200"):
             raise ValueError("already_on_cadence must be '422' or '200'")
         if self.date_header not in ("normal", "missing", "zoneless"):
             raise ValueError("date_header must be 'normal', 'missing' or 'zoneless'")
+        if self.drip_bytes < 1 or self.drip_interval_s < 0:
+            raise ValueError("drip_bytes must be at least 1 and drip_interval_s at least 0")
 
 
 @dataclass
@@ -111,6 +131,7 @@ class Stats:
     lost_responses: int = 0
     lost_results: int = 0
     malformed_answers: int = 0
+    dripped: int = 0
     memberships_created: int = 0
     adds: int = 0
     already_on_answers: int = 0

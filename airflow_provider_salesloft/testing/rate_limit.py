@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import Counter
@@ -23,16 +24,27 @@ class TeamRateLimit:
         self._lock = lock
         self.started = time.time() if started is None else started
 
-    def window(self, window_s: float) -> int:
+    def origin(self, window_s: float, aligned: bool = False) -> float:
+        """When window 0 began: :attr:`started`, or with ``aligned`` the whole multiple of ``window_s`` in
+        epoch time before it (windows on calendar minutes, as public clients of Salesloft assume)."""
+        return math.floor(self.started / window_s) * window_s if aligned else self.started
+
+    def window(self, window_s: float, aligned: bool = False) -> int:
         """The number of the current window."""
-        return int((time.time() - self.started) // window_s)
+        return int((time.time() - self.origin(window_s, aligned)) // window_s)
 
     def charge(
-        self, cost: int, *, limit: int, window_s: float, cost_by_window: Counter[int]
+        self,
+        cost: int,
+        *,
+        limit: int,
+        window_s: float,
+        cost_by_window: Counter[int],
+        aligned: bool = False,
     ) -> tuple[bool, int]:
         """Charge ``cost`` to the current window: ``(allowed, remaining after)``."""
         with self._lock:
-            window = self.window(window_s)
+            window = self.window(window_s, aligned)
             used = cost_by_window[window]
             if used + cost > limit:
                 return False, max(0, limit - used)

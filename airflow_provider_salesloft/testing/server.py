@@ -141,9 +141,30 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
+        if getattr(self, "_dripping", False):
+            self._dripping = False
+            head: list[bytes] = getattr(self, "_headers_buffer", [])  # what end_headers() would send
+            self._headers_buffer: list[bytes] = []
+            self._drip(b"".join(head) + b"\r\n" + payload)
+            return
         self.end_headers()
         if payload:
             self.wfile.write(payload)
+
+    def _drip(self, answer: bytes) -> None:
+        """Send ``answer`` (status line, headers, body) ``drip_bytes`` at a time, ``drip_interval_s`` apart,
+        until it is sent or the client hangs up."""
+        faults = self.sim.faults
+        step = faults.drip_bytes
+        self.close_connection = True
+        for start in range(0, len(answer), step):
+            try:
+                self.wfile.write(answer[start : start + step])
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                return
+            if start + step < len(answer):
+                time.sleep(faults.drip_interval_s)
 
     def _handle(self, method: str) -> None:
         parts = urlsplit(self.path)
@@ -173,7 +194,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         if path == "/_sim/stats":
             with sim.state.lock:
                 # When window 0 began (time.time()), to place ``cost_by_window`` in time.
-                self._send(200, {**sim.stats.as_dict(), "rate_window_origin": sim.rate_limit.started})
+                self._send(200, {**sim.stats.as_dict(), "rate_window_origin": sim.rate_window_origin()})
         elif path == "/_sim/faults" and method == "POST":
             try:
                 sim.set_faults(**json.loads(body or b"{}"))
@@ -244,6 +265,9 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         if sim.fault_happens("error_503_share", "errors_503"):
             self._send(503, SERVICE_UNAVAILABLE_PAGE, headers, content_type="text/html")
             return
+        if status := sim.faults.error_routes.get(f"{method} {route_of(path)}"):  # an endpoint's outage
+            self._send(status, {"error": f"simulated outage of {method} {route_of(path)}"}, headers)
+            return
         try:
             status, answer = dispatch(sim, ApiRequest(method, path, params, user_id, ident_of(path)))
         except ApiError as error:
@@ -262,4 +286,6 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         if committed_add and sim.fault_happens("malformed_add_share", "malformed_answers"):
             answer = {"data": {}}
         sim.count_answer()
+        drips = not sim.faults.drip_routes or f"{method} {route_of(path)}" in sim.faults.drip_routes
+        self._dripping = drips and sim.fault_happens("drip_share", "dripped")
         self._send(status, answer, headers)

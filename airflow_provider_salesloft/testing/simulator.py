@@ -285,6 +285,10 @@ class SalesloftSimulator:
         """Deterministic dice: True with probability ``share``."""
         return self.dice.roll(share)
 
+    def rate_window_origin(self) -> float:
+        """When the rate limit's window 0 began (epoch seconds)."""
+        return self.rate_limit.origin(self.faults.rate_window_s, self.faults.rate_window_aligned)
+
     def charge(self, cost: int) -> tuple[bool, dict[str, str]]:
         """Charge ``cost`` to the team's window: ``(allowed, rate-limit headers for the answer)``."""
         faults = self.faults
@@ -293,6 +297,7 @@ class SalesloftSimulator:
             limit=faults.rate_limit,
             window_s=faults.rate_window_s,
             cost_by_window=self.stats.cost_by_window,
+            aligned=faults.rate_window_aligned,
         )
         headers: dict[str, str] = {}
         if faults.rate_limit_headers:

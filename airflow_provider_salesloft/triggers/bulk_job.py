@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
+from asgiref.sync import sync_to_async
 
 
 class SalesloftBulkJobTrigger(BaseTrigger):
@@ -19,7 +20,13 @@ class SalesloftBulkJobTrigger(BaseTrigger):
 
     Each poll is one call through :class:`~airflow_provider_salesloft.hooks.salesloft.SalesloftHook`,
     run in a thread: auth (API key or OAuth with the shared token store), pacing, retries and error
-    decoding are the hook's, written once.
+    decoding are the hook's, written once. The thread is asgiref's ``sync_to_async`` (as Airflow's own
+    triggers and ``aget_connection`` use for sync code), not ``asyncio.to_thread``: the hook reads the
+    connection and the token store through the Task SDK, whose triggerer client sends with
+    ``async_to_sync`` on Airflow 3.1; only from a ``sync_to_async`` thread does that run on the
+    triggerer's own event loop, behind its lock. From a plain thread it ran on a new loop beside it, the
+    triggerer's frames interleaved and its runner died ("Response read out of order",
+    apache/airflow#64620).
 
     :param salesloft_conn_id: the Salesloft connection.
     :param job_id: the bulk job.
@@ -64,11 +71,14 @@ class SalesloftBulkJobTrigger(BaseTrigger):
         from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 
         hook = SalesloftHook(self.salesloft_conn_id, pool_size=1)
+        # Not thread-sensitive: a poll may sleep (pacing, retries); it must not hold the one thread every
+        # thread-sensitive call of the triggerer (other triggers included) shares.
+        get_bulk_job = sync_to_async(hook.get_bulk_job, thread_sensitive=False)
         delays = poll_delays(self.poll_interval_s)
         event: dict[str, Any] = {"job_id": self.job_id, "carry": self.carry}
         try:
             while True:
-                job = await asyncio.to_thread(hook.get_bulk_job, self.job_id)
+                job = await get_bulk_job(self.job_id)
                 if job.get("state") == "done":
                     event.update(status="done", job=job, message=None)
                     break
@@ -92,5 +102,5 @@ class SalesloftBulkJobTrigger(BaseTrigger):
         except SalesloftError as error:  # typed errors hold no secret (see the hook)
             event.update(status="error", job=None, message=str(error))
         finally:
-            await asyncio.to_thread(hook.close)
+            await sync_to_async(hook.close, thread_sensitive=False)()
         yield TriggerEvent(event)

@@ -97,6 +97,7 @@ class SyncRun:
         self.member_records: dict[int, dict[int, Mapping[str, Any]]] = {}  # cadence -> person -> membership
         self.mirror = mirror
         self.mirror_refused: str | None = None
+        self.lookup_failed: str | None = None  # why a lookup failed: no row is looked up after it
         self.named = NamedPeople()  # whom the rows name: the mirror never removes them
         self.people = PeopleLookup(hook)
         self.on_duplicate_email = on_duplicate_email
@@ -123,7 +124,7 @@ class SyncRun:
                         if self.create is not None and parsed.person_id is None:
                             parsed.fields = person_fields(row, self.create.field_map)
                         planned.append(parsed)
-                self._apply(pool, self.plan(planned))
+                self._apply(pool, self._plan_or_fail(planned))
                 self.report.maybe_log_progress(self.hook.pacer.stats.requests)
             check_stop(self.hook.pacer)
             if self.to_create:
@@ -133,16 +134,42 @@ class SyncRun:
                 self._mirror(pool)
 
     # -- planning ----------------------------------------------------------------------------------------
+    def _plan_or_fail(self, rows: list[PlannedRow]) -> list[PlannedRow]:
+        """:meth:`plan` the rows; once a lookup has failed (after its retries), every later row ends
+        ``failed`` with the reason, without another request (an outage would cost each chunk its whole
+        retry budget)."""
+        if self.lookup_failed is None:
+            return self.plan(rows)
+        self._fail_unresolved(rows)
+        return []
+
+    def _lookup_error(self, error: SalesloftError, rows: list[PlannedRow]) -> None:
+        """A lookup failed: remember why (the mirror then removes nobody), fail ``rows`` with the reason."""
+        self.lookup_failed = error_summary(error)
+        self.hook.log.error("Salesloft sync: a lookup failed; no row is looked up after it: %s", error)
+        self._fail_unresolved(rows)
+
+    def _fail_unresolved(self, rows: list[PlannedRow]) -> None:
+        for row in rows:
+            self.report.record(row.outcome(Outcome.FAILED, reason=self._not_looked_up()))
+
+    def _not_looked_up(self) -> str:
+        return f"could not look up the row's person: {self.lookup_failed}"
+
     def plan(self, rows: list[PlannedRow]) -> list[PlannedRow]:
         """Find who each row names, drop repeats, skip who cannot or need not be added: return the rows to
         add (every other row's outcome is recorded)."""
         # A mirror also looks up the emails of rows with a person_id: every person a row names is kept.
-        by_email = self.people.by_email(
-            row.email for row in rows if row.email and (row.person_id is None or self.mirror is not None)
-        )
-        by_id = self.people.by_id(row.person_id for row in rows if row.person_id is not None)
+        try:
+            by_email = self.people.by_email(
+                row.email for row in rows if row.email and (row.person_id is None or self.mirror is not None)
+            )
+            by_id = self.people.by_id(row.person_id for row in rows if row.person_id is not None)
+        except SalesloftError as error:
+            self._lookup_error(error, rows)
+            return []
         to_add: list[PlannedRow] = []
-        for row in rows:
+        for position, row in enumerate(rows):
             if row.email:
                 self.named.name(row.cadence_id, by_email.get(row.email.lower(), []))
                 self.named.name_email(row.cadence_id, row.email)
@@ -155,7 +182,11 @@ class SyncRun:
             if not candidates and row.person_id is None and self.create is not None:
                 self.to_create.setdefault(str(row.email).lower(), []).append(row)
                 continue
-            outcome = self._decide(row, candidates)
+            try:
+                outcome = self._decide(row, candidates)
+            except SalesloftError as error:  # listing the cadence's members failed: the rest are unresolved
+                self._lookup_error(error, rows[position:])
+                return to_add
             if outcome is None:
                 to_add.append(row)
             else:
@@ -299,6 +330,10 @@ class SyncRun:
     def _mirror(self, pool: ThreadPoolExecutor) -> None:
         """Take off every targeted cadence the members the input does not name, within the guards."""
         assert self.mirror is not None
+        removal = MemberRemoval(self.hook, self.report, self.mirror, self.dry_run)
+        if self.lookup_failed is not None:  # whom the unresolved rows name is unknown: list and remove nobody
+            self.mirror_refused = removal.run(pool, {}, {}, ["a lookup failed, so whom rows name is unknown"])
+            return
         wanted, cadences = mirrored_cadences(self.seen_pairs, self.mirror, self.defaults.get("cadence_id"))
         members = {}
         for cadence in cadences:
@@ -306,27 +341,8 @@ class SyncRun:
                 self._members(cadence)
                 members[cadence] = self.member_records[cadence]
         named = {cadence: self.named.on(cadence) | wanted.get(cadence, set()) for cadence in members}
-        self._name_by_address(named, members)
-        removal = MemberRemoval(self.hook, self.report, self.mirror, self.dry_run)
+        self.named.add_by_address(named, members, self.mirror.candidate, self.people.by_id)
         self.mirror_refused = removal.run(pool, named, members)
-
-    def _name_by_address(
-        self, named: dict[int, set[int]], members: Mapping[int, Mapping[int, Mapping[str, Any]]]
-    ) -> None:
-        """Add to ``named`` the members a row's email names by any of their addresses, though the lookup by
-        email did not find them: the members the mirror could remove are read (100 a call) and compared."""
-        assert self.mirror is not None
-        unnamed = {
-            person
-            for cadence, records in members.items()
-            if self.named.has_emails(cadence)
-            for person, membership in records.items()
-            if person not in named[cadence] and self.mirror.candidate(membership)
-        }
-        for person_id, person in self.people.by_id(unnamed).items():
-            for cadence, records in members.items():
-                if person_id in records and self.named.named_by_address(cadence, person):
-                    named[cadence].add(person_id)
 
     # -- writing -----------------------------------------------------------------------------------------
     def _apply(self, pool: ThreadPoolExecutor, rows: list[PlannedRow]) -> None:

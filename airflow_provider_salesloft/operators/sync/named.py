@@ -13,7 +13,7 @@ remove (:meth:`NamedPeople.named_by_address`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from airflow_provider_salesloft.operators.sync.people import addresses
@@ -49,6 +49,28 @@ class NamedPeople:
     def has_emails(self, cadence_id: int) -> bool:
         """Whether any row for ``cadence_id`` (or for every cadence) holds an email."""
         return bool(self._emails.get(cadence_id) or self._emails.get(None))
+
+    def add_by_address(
+        self,
+        named: dict[int, set[int]],
+        members: Mapping[int, Mapping[int, Mapping[str, Any]]],
+        removable: Callable[[Mapping[str, Any]], bool],
+        read_people: Callable[[Iterable[int]], Mapping[int, Mapping[str, Any]]],
+    ) -> None:
+        """Add to ``named`` (cadence -> person ids) the members a row's email names by any of their addresses,
+        though the lookup by email did not find them. ``members`` is cadence -> person id -> membership;
+        only the members ``removable`` accepts are read, with ``read_people`` (ids -> people records)."""
+        unnamed = {
+            person
+            for cadence, records in members.items()
+            if self.has_emails(cadence)
+            for person, membership in records.items()
+            if person not in named[cadence] and removable(membership)
+        }
+        for person_id, person in read_people(unnamed).items():
+            for cadence, records in members.items():
+                if person_id in records and self.named_by_address(cadence, person):
+                    named[cadence].add(person_id)
 
     def on(self, cadence_id: int) -> set[int]:
         """Everyone the input names for ``cadence_id``: none of them may be removed from it."""

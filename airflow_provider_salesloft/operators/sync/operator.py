@@ -23,6 +23,7 @@ from airflow_provider_salesloft.operators.prechecks import before_first
 from airflow_provider_salesloft.operators.sync.engine import CreateOptions, SyncRun, chunks
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.report import SyncReport
+from airflow_provider_salesloft.operators.sync.rows import Outcome
 from airflow_provider_salesloft.outcomes import RunOutcomes
 from airflow_provider_salesloft.person_fields import check_field_map, do_not_contact_warning
 from airflow_provider_salesloft.results_table import (
@@ -262,6 +263,16 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             brief = {k: v for k, v in summary.items() if k != "failures"}
             self.log.info("Salesloft sync: %s", json.dumps(brief))
             raise_if_unwritten(written)
+        if run.lookup_failed is not None:  # every row has its outcome; the mirror removed nobody
+            context["ti"].xcom_push(key="return_value", value=summary)
+            self.log.info(
+                "Salesloft sync: %s", json.dumps({k: v for k, v in summary.items() if k != "failures"})
+            )
+            raise AirflowException(
+                f"Salesloft sync: a lookup failed after its retries ({run.lookup_failed}); "
+                f"{report.counts[Outcome.FAILED.value]} rows failed, each with the reason"
+                + ("; the mirror removed nobody" if self.mode == "mirror" else "")
+            )
         if run.mirror_refused is not None:
             context["ti"].xcom_push(key="return_value", value=summary)
             raise SalesloftMirrorGuardError(run.mirror_refused)

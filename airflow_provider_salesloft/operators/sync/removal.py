@@ -6,7 +6,7 @@ this module carries the plan out (or refuses it) and accounts for every removal 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -61,16 +61,17 @@ class MemberRemoval:
         pool: ThreadPoolExecutor,
         named: Mapping[int, set[int]],
         members: Mapping[int, Mapping[int, Membership]],
+        blocked: Sequence[str] = (),
     ) -> str | None:
         """Check the guards, then remove; return why the mirror was refused (nothing removed), or None.
 
         :param named: cadence -> the people the input names for it (never removed).
         :param members: cadence -> its current members (person -> membership).
+        :param blocked: reasons found by the sync that forbid any removal (a failed lookup).
         """
-        blocked = row_guard(
-            self.options, self.report.counts[Outcome.INVALID.value], self.report.failing_rows()
-        )
-        removals, refusals = plan_removals(self.options, named, members, blocked)
+        invalid = self.report.counts[Outcome.INVALID.value]
+        guards = row_guard(self.options, invalid, self.report.failing_rows())
+        removals, refusals = plan_removals(self.options, named, members, [*blocked, *guards])
         if refusals:
             refused = "mirror refused, nothing removed: " + "; ".join(refusals)
             self.hook.log.warning("Salesloft sync: %s", refused)

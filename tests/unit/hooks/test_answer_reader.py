@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from hostile import HostileServer, Reply
+from hostile import HostileServer, Reply, Seen
 
-from airflow_provider_salesloft.exceptions import SalesloftTransportError
+from airflow_provider_salesloft.exceptions import SalesloftOAuthError, SalesloftTransportError
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 
 #: The issue's answer: 60 bytes, one every half second (30 s to send whole).
@@ -56,3 +56,34 @@ def test_a_quick_head_in_many_small_pieces_is_read_whole(monkeypatch: pytest.Mon
     reply = Reply(200, {"data": {"id": 8, "name": "head"}}, drip_head_s=0.001)
     with HostileServer(lambda seen: reply) as server:
         assert hook_on(monkeypatch, server, timeout=30).get_me()["id"] == 8
+
+
+@pytest.mark.parametrize("drip", ["drip_s", "drip_head_s"])
+def test_a_token_endpoint_dripping_its_answer_is_given_up_at_the_timeout(
+    monkeypatch: pytest.MonkeyPatch, drip: str
+) -> None:
+    """a20: the OAuth token answer too is read whole within ``timeout`` (it was read with per-read timeouts
+    only: 111 bytes dripped every 0.25 s took 36 s with ``timeout=2``)."""
+    token = {"access_token": "at-0123456789", "expires_in": 7200, "refresh_token": "rt-0123456789"}
+    payload = json.dumps(token).encode()
+
+    def script(seen: Seen) -> Reply:
+        if seen.path == "/oauth/token":
+            return Reply(200, payload, **{drip: 0.5})
+        return Reply(200, SIXTY_BYTES)
+
+    with HostileServer(script) as server:
+        hook = hook_on(
+            monkeypatch,
+            server,
+            timeout=2,
+            retry_max_attempts=1,
+            client_id="a",
+            client_secret="cs-0123456789",
+            token_url=f"{server.url}/oauth/token",
+        )
+        with pytest.raises(SalesloftOAuthError, match="within the 2 s timeout") as info:
+            hook.get_me()
+        sent = server.dripped
+    assert sent < len(payload) // 2  # the client hung up at its deadline
+    assert "cs-0123456789" not in str(info.value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import time
 from typing import Any
 
@@ -30,6 +32,10 @@ class MemoryStore:
 class Answer:
     def __init__(self, status: int, body: Any) -> None:
         self.status_code, self._body, self.reason, self.headers = status, body, "reason", {}
+        self.raw = io.BytesIO(json.dumps(body).encode())  # read whole within the timeout by the source
+
+    def close(self) -> None:
+        pass
 
     def json(self) -> Any:
         return self._body
@@ -43,8 +49,10 @@ class TokenEndpoint:
         self.forms: list[dict[str, str]] = []
         self.issued = 0
 
-    def post(self, url: str, data: dict[str, str], timeout: float, allow_redirects: bool) -> Answer:
-        assert allow_redirects is False
+    def post(
+        self, url: str, data: dict[str, str], timeout: float, allow_redirects: bool, stream: bool
+    ) -> Answer:
+        assert allow_redirects is False and stream is True
         self.forms.append(data)
         if data["grant_type"] == "refresh_token":
             if data["refresh_token"] not in self.live_refresh:

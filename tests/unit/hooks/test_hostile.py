@@ -258,6 +258,8 @@ def test_outage_shares_one_budget_and_names_the_add(hook_on: Any) -> None:
         (Reply(200, "a string"), "no JSON object"),
         (Reply(200, {"token_type": "bearer"}), "no access token"),
         (Reply(400, {"error": "invalid_client", "error_description": "bad secret app-secret-XYZ123"}), "***"),
+        # a20: a header is text from the server too (the Content-Type is quoted in the error)
+        (Reply(400, b"no", {"Content-Type": "text/plain; echo=client_secret=app-secret-XYZ123"}), "***"),
     ],
 )
 def test_malformed_token_answers_are_typed_errors(hook_on: Any, answer: Reply, expected: str) -> None:

@@ -102,7 +102,7 @@ def test_window_start_is_learned_and_the_next_one_entered_on_time(clock: Clock) 
     answered(pacer, remaining=50)  # same window, later
     clock.now += 31
     answered(pacer, remaining=99)  # remaining went back up: a window began in (t+30, t+61]
-    assert pacer._phase == (1030.0, 1061.0)
+    assert pacer._windows.interval == (1030.0, 1061.0)
     clock.now += 40
     wait = pacer.wait_after_rate_limit()
     assert 0 < wait <= 60  # until the next window's expected start, not a whole window plus jitter

@@ -226,3 +226,32 @@ def test_a_task_that_finds_the_window_spent_asks_the_team_when_it_turns() -> Non
     assert not pacer.try_acquire()[0]  # spent: it waits for the next window, after a look at the team's
     admitted, pause = pacer.try_acquire()
     assert not admitted and pause == pytest.approx(9.0)  # to 13.0, the team's start (not 12.0, its own)
+
+
+@pytest.mark.parametrize("prior", [True, False], ids=["minute-aligned prior", "no prior"])
+def test_windows_on_the_minute_are_entered_on_time_without_probing_for_them(prior: bool) -> None:
+    """Windows on the calendar boundaries (the team's clock is the epoch clock): with the minute-aligned
+    prior the task enters every window on time and no probe finds an old window; without it, it probes."""
+    clock = Clock()
+    team = WindowedTeam(limit=100, window_s=10.0, clock=clock)
+    pacer = RateLimitPacer(share=0.9, window_s=10.0, clock=clock, wall_clock=clock, minute_aligned=prior)
+    run_team([pacer], team, clock, until=60.0, joins=[0.5])
+    if prior:
+        assert pacer.stats.early_probes == 0 and not pacer._windows.prior_refuted
+        assert all(team.spent.get(window, 0) >= 0.9 * 90 for window in range(1, 6)), team.spent
+    else:
+        assert pacer.stats.early_probes > 0
+
+
+def test_windows_off_the_minute_refute_the_prior_and_are_learned() -> None:
+    """Windows starting 3.7 s past the boundary: the prior is refuted, the phase learned from the answers, and
+    the share used in every window after the second."""
+    clock = Clock()
+    team = WindowedTeam(limit=100, window_s=10.0, clock=clock)
+    pacer = RateLimitPacer(
+        share=0.9, window_s=10.0, clock=clock, wall_clock=lambda: clock() + 3.7, minute_aligned=True
+    )
+    run_team([pacer], team, clock, until=60.0, joins=[0.5])
+    assert pacer._windows.prior_refuted
+    assert all(team.spent.get(window, 0) >= 0.9 * 90 for window in range(2, 6)), team.spent
+    assert all(team.spent.get(window, 0) <= 1.02 * 90 for window in range(1, 6)), team.spent  # 0: cold

@@ -105,3 +105,29 @@ def test_faults_are_reproducible_from_the_seed() -> None:
 
     assert pattern(5) == pattern(5)
     assert pattern(5) != pattern(6)
+
+
+def test_dripped_answers_arrive_whole_piece_by_piece_on_their_routes_only(
+    salesloft_simulator: SalesloftSimulator,
+) -> None:
+    sim = salesloft_simulator
+    sim.set_faults(drip_share=1.0, drip_bytes=64, drip_interval_s=0.01, drip_routes=["GET /v2/me"])
+    with requests.get(f"{sim.url}/v2/me", headers=AUTH, timeout=5, stream=True) as answer:
+        pieces = [piece for piece in answer.raw.stream(1024) if piece]
+        assert answer.status_code == 200
+    assert b'"data"' in b"".join(pieces)
+    assert call(sim, "GET", "/v2/cadences/11").ok  # not a dripping route
+    assert sim.stats.dripped == 1
+    with pytest.raises(ValueError, match="drip_bytes"):
+        sim.set_faults(drip_bytes=0)
+
+
+def test_an_endpoint_outage_answers_its_status_and_does_nothing(
+    salesloft_simulator: SalesloftSimulator,
+) -> None:
+    sim = salesloft_simulator
+    sim.set_faults(error_routes={"POST /v2/cadence_memberships": 500})
+    path = "/v2/cadence_memberships"
+    assert call(sim, "POST", path, json={"person_id": 1001, "cadence_id": 10}).status_code == 500
+    assert call(sim, "GET", "/v2/me").ok
+    assert sim.memberships_on(10) == {}

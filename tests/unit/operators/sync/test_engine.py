@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from airflow_provider_salesloft.exceptions import SalesloftNotFoundError
+from airflow_provider_salesloft.exceptions import SalesloftNotFoundError, SalesloftServerError
 from airflow_provider_salesloft.operators.sync.engine import SyncRun, chunks
 from airflow_provider_salesloft.operators.sync.report import SyncReport
 from airflow_provider_salesloft.operators.sync.rows import OUTCOMES
@@ -131,3 +131,54 @@ def test_sql_without_a_result_set_is_refused_by_name(tmp_path: Any, monkeypatch:
     )
     with pytest.raises(SalesloftInvalidArgumentError, match="sql must be a query that returns rows"):
         operator.execute({"ti": None})  # type: ignore[arg-type]
+
+
+class OutageHook(MemoryHook):
+    """A MemoryHook whose id lookups fail from the ``fail_from``-th call, or whose members listing fails."""
+
+    def __init__(self, fail_from: int | None = None, members_fail: bool = False) -> None:
+        super().__init__()
+        self.fail_from, self.members_fail = fail_from, members_fail
+        self.log = self  # the engine logs the failed lookup
+
+    def error(self, *args: Any) -> None:
+        pass
+
+    def get_people(self, ids: Iterable[int]) -> list[dict[str, Any]]:
+        if self.fail_from is not None and self.calls["get_people"] + 1 >= self.fail_from:
+            self.calls["get_people"] += 1
+            raise SalesloftServerError(500, "GET", "/v2/people", "Internal Server Error")
+        return super().get_people(ids)
+
+    def iter_cadence_memberships(self, *, cadence_id: int, **_: Any) -> Iterator[dict[str, Any]]:
+        if self.members_fail:
+            self.calls["iter_cadence_memberships"] += 1
+            raise SalesloftServerError(500, "GET", "/v2/cadence_memberships", "Internal Server Error")
+        return super().iter_cadence_memberships(cadence_id=cadence_id)
+
+
+def run_with(hook: OutageHook, rows: list[Any]) -> tuple[SyncReport, SyncRun]:
+    report = SyncReport(Log(), len(rows), None)
+    run = SyncRun(hook, report, {"cadence_id": 10, "user_id": None, "step_id": None}, False, 2)  # type: ignore[arg-type]
+    run.run(chunks(rows, 3))
+    return report, run
+
+
+def test_a_failed_lookup_fails_its_rows_and_every_later_one_without_another_call() -> None:
+    hook = OutageHook(fail_from=2)
+    report, run = run_with(hook, [{"person_id": ident} for ident in range(1, 9)])
+
+    assert run.lookup_failed is not None and "500" in run.lookup_failed
+    assert report.rows == 8 == sum(report.counts[name] for name in OUTCOMES)
+    assert (report.counts["already_on_cadence"], report.counts["added"], report.counts["failed"]) == (1, 2, 5)
+    assert all("could not look up" in failure["reason"] for failure in report.failures)
+    assert hook.calls["get_people"] == 2  # the third chunk asked nothing
+
+
+def test_a_failed_members_listing_fails_the_rows_not_yet_decided() -> None:
+    hook = OutageHook(members_fail=True)
+    report, run = run_with(hook, [{"person_id": ident} for ident in range(1, 7)])
+
+    assert run.lookup_failed is not None
+    assert report.rows == 6 == report.counts["failed"]
+    assert (hook.calls["iter_cadence_memberships"], hook.calls["ensure_cadence_membership"]) == (1, 0)
