@@ -15,8 +15,7 @@ from airflow_provider_salesloft.hooks.answer_reader import (
     AnswerTooLarge,
     AnswerTooSlow,
     AnswerUndecodable,
-    decode_body,
-    read_body,
+    read_whole,
 )
 from airflow_provider_salesloft.hooks.answers import redact
 from airflow_provider_salesloft.hooks.request_errors import unfinished_answer
@@ -35,22 +34,18 @@ def post_token_form(
     :param session: mounts :class:`~airflow_provider_salesloft.hooks.answer_deadline.DeadlineAdapter` (else
         only the body is bounded).
     :raises SalesloftTransportError: no complete answer within ``timeout_s`` (or one too large to read).
+    :raises SalesloftOAuthError: an answer in a ``Content-Encoding`` that cannot be read.
     :raises requests.exceptions.RequestException: the request could not be completed.
     """
     deadline = time.monotonic() + timeout_s
     try:
         with answer_deadline(deadline):
             response = session.post(url, data=form, timeout=timeout_s, allow_redirects=False, stream=True)
-        try:
-            body = read_body(response, deadline, MAX_TOKEN_ANSWER_BYTES)
-            body = decode_body(body, response.headers.get("Content-Encoding"), MAX_TOKEN_ANSWER_BYTES)
-        except AnswerUndecodable:
-            body = b""  # read as "no JSON object"
-        finally:
-            response.close()
+        read_whole(response, deadline, MAX_TOKEN_ANSWER_BYTES)
     except (AnswerTooSlow, AnswerTooLarge) as error:
         raise unfinished_answer(error, "POST", "token endpoint", timeout_s) from None
-    response._content = body
+    except AnswerUndecodable as error:
+        raise SalesloftOAuthError(f"Salesloft's token endpoint answered unreadably: {error}") from None
     return response
 
 
