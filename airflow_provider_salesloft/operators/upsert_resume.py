@@ -34,7 +34,6 @@ from itertools import islice
 from typing import Any
 
 from airflow_provider_salesloft.exceptions import SalesloftNotFoundError
-from airflow_provider_salesloft.hooks.bulk_jobs import STARTED_STATES
 from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter
 from airflow_provider_salesloft.person_fields import MAX_RECORDS_PER_UPLOAD
 from airflow_provider_salesloft.validation import MAX_ID
@@ -216,6 +215,8 @@ def _resumable(
     for record in islice(records, want):
         digest.add(record)
         taken.append(record)
+    from airflow_provider_salesloft.hooks.bulk_jobs import STARTED_STATES  # the hook's modules load requests
+
     started = job.get("state") in STARTED_STATES
     if started and digest.count == want and (extra := next(records, None)) is not None:
         taken.append(extra)  # more input than the job holds
