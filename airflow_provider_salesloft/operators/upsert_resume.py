@@ -159,7 +159,7 @@ def start_or_resume(
     records = upserter.job_records(people)
     taken: list[dict[str, Any]] = []  # records read to compare with the stored job's
     digest = RecordDigest()
-    resumed = _resumable(upserter, jobs, records, digest, taken)
+    resumed = _resumable(upserter, jobs, records, digest, taken, name)
     if resumed is None:
         jobs.save_creating(name)  # a try lost before the id is kept: the retry finds the job by name
         job_id, held, started = int(hook.create_bulk_job(name)["id"]), 0, False
@@ -194,11 +194,17 @@ def _resumable(
     records: Iterator[dict[str, Any]],
     digest: RecordDigest,
     taken: list[dict[str, Any]],
+    name: str,
 ) -> tuple[tuple[int, str], int, bool] | None:
-    """``((job id, name), records it holds, started)`` of the job an earlier try left, if this input is
-    that job's; records read to tell are in ``taken`` (hashed into ``digest``)."""
+    """``((job id, name), records it holds, started)`` of the job an earlier try of this task instance
+    (``name``: this try's job name) left, if this input is that job's; records read to tell are in
+    ``taken`` (hashed into ``digest``)."""
     entry = jobs.load()
     if entry is None:
+        return None
+    stored = entry.get("creating", entry.get("name"))
+    if not str(stored).startswith(name.rsplit(" try ", 1)[0] + " try "):  # DAG, task, map index, run
+        jobs.log.warning("Salesloft upsert: bulk job %r is not this task's: starting a new job", stored)
         return None
     if "creating" in entry:
         return _created(upserter, jobs, entry["creating"])
