@@ -87,7 +87,11 @@ def run_try(
     """One try of the task; with ``lose_at``, the worker is lost at its ``lose_at``-th request."""
     context = {"ti": FakeTI(try_number, map_index), "run_id": "manual__resume", "task_state_store": store}
     operator = UpsertPeopleOperator(
-        task_id=task_id, rows=rows, bulk_threshold=2, poll_interval_s=0.02, max_failed_rows=10, **options
+        task_id=task_id,
+        rows=rows,
+        bulk_threshold=2,
+        poll_interval_s=0.02,
+        **{"max_failed_rows": 10, **options},
     )
     real = SalesloftTransport.request
     sent = 0
@@ -393,3 +397,18 @@ def test_another_tasks_entry_is_not_resumed(
     other = [job for job in salesloft_simulator.bulk_jobs.jobs.values() if "other_upsert" in str(job.name)]
     assert [job.state for job in other] == ["open"]  # left to the other task's retry
     assert summary["bulk_job_id"] != other[0].id and summary["created"] == VALID
+
+
+def test_a_try_failed_on_its_results_is_retried_on_the_same_job(
+    salesloft_simulator: SalesloftSimulator, small_uploads: None
+) -> None:
+    """A try that fails after its job ran (more failed rows than ``max_failed_rows``) keeps its entry: the
+    retry reads the same job's results again instead of uploading every record into a second job."""
+    salesloft_simulator.set_faults(lost_result_share=1.0)  # no record gets a result: every row failed
+    store = Store()
+    for try_number in (1, 2):
+        with pytest.raises(Exception, match="failed"):
+            run_try(store, try_number, max_failed_rows=0)
+
+    assert len(salesloft_simulator.bulk_jobs.jobs) == 1
+    assert uploaded_emails(salesloft_simulator, ROWS) == Counter(row["email"] for row in ROWS[:-2])
