@@ -354,11 +354,24 @@ def _connection_row(conn_id: str, session: Any) -> Any:
 
 
 def check_storable(conn_id: str) -> None:
-    """Raise SalesloftConfigError unless ``--store`` can write into connection ``conn_id``."""
+    """Raise SalesloftConfigError unless ``--store`` can write into connection ``conn_id``: it is in the
+    metadata database, and no secrets backend read before the database (environment variables, a secrets
+    backend) defines it too, since tasks would go on reading that one."""
+    from airflow.configuration import ensure_secrets_loaded
     from airflow.utils.session import create_session
 
     with create_session() as session:
         _connection_row(conn_id, session)
+    for backend in ensure_secrets_loaded():
+        if type(backend).__name__ == "MetastoreBackend":
+            return
+        if backend.get_connection(conn_id) is not None:
+            raise SalesloftConfigError(
+                f"connection {conn_id!r} is also defined in {type(backend).__name__} (e.g. "
+                f"AIRFLOW_CONN_{conn_id.upper()}), which Airflow reads before the metadata database: a token "
+                "stored in the database would never be used. Remove that definition, or run with --print and "
+                "put the token there as the refresh_token extra"
+            )
 
 
 def store_refresh_token(conn_id: str, refresh_token: str) -> str:
