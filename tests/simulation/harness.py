@@ -280,10 +280,12 @@ def request_bound(world: World, members: int, ledger: Ledger) -> int:
     # An email may match 3 people; every listed record may be a page of its own with page_size_cap 1.
     listed = members + 3 * rows
     pages = LISTINGS * (-(-listed // page) + 1)
+    removals = members if world.operation == "mirror" else 0  # one DELETE per member the input leaves out
     return (
         FIXED_REQUESTS
         + REQUESTS_PER_ROW * rows
         + pages
+        + removals
         + REQUESTS_PER_FAULT * ledger.injected
         + ledger.refused
     )

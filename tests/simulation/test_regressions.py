@@ -239,3 +239,29 @@ def test_a_run_spans_only_the_windows_its_cost_needs_learning_the_limit_from_429
 
 def test_a_run_spans_only_the_windows_its_cost_needs_through_faults() -> None:
     check_world(paced_world(error_503_share=0.2, lost_response_share=0.2, page_size_cap=3))
+
+
+def test_world_6b103944() -> None:
+    """Found by a 20-minute ``make fuzz``: a mirror of empty input over 17 members sends one removal each;
+    the request bound counted no removals (19 requests, 18 allowed)."""
+    check_world(
+        World(
+            operation="mirror",
+            rows=[],
+            members={person: 1 for person in range(1001, 1018)},
+            faults={},
+            email_lookup="primary",
+            options={
+                "max_concurrency": 1,
+                "chunk_size": 4,
+                "max_failed_rows": 0,
+                "on_duplicate_email": "skip",
+                "create_missing_people": False,
+                "bulk_threshold": 1,
+                "max_removals": 1.0,
+                "allow_empty_input": True,
+                "remove_only_added_by": None,
+            },
+            window_s=1.0,
+        )
+    )
