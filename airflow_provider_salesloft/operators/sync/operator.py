@@ -20,7 +20,8 @@ from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
 from airflow_provider_salesloft.operators.input_rows import check_rows_or_sql, input_rows
 from airflow_provider_salesloft.operators.person_upserts import bulk_job_name
 from airflow_provider_salesloft.operators.prechecks import before_first
-from airflow_provider_salesloft.operators.sync.engine import CreateOptions, SyncRun, chunks
+from airflow_provider_salesloft.operators.sync.creation import CreateOptions
+from airflow_provider_salesloft.operators.sync.engine import SyncRun, chunks
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.report import SyncReport
 from airflow_provider_salesloft.operators.sync.rows import Outcome
