@@ -317,7 +317,8 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         results_table: dict[str, Any] | None = None,
     ) -> None:
         """Log and push the summary of an interrupted sync: what was done (every row with an outcome, every
-        add in flight included) and what was not (``rows_not_done``; None when the input's size is unknown).
+        add in flight included) and what was not (``rows_not_done``; None when the input's size is unknown;
+        a mirror's ``removals_not_done``: None when it stopped before planning its removals).
         """
         if "pacer" not in vars(self.hook):  # no request was made (e.g. the query failed): nothing to say
             return
@@ -326,6 +327,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             run,
             stopped=self.hook.pacer.stopped or f"interrupted by {type(error).__name__}",
             rows_not_done=None if total is None else total - report.rows,
+            **({"removals_not_done": report.removals_not_done()} if self.mode == "mirror" else {}),
             **({"results_table": results_table} if results_table else {}),
         )
         self.push_partial_summary(context, "sync", summary)
