@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airflow_provider_salesloft.exceptions import SalesloftOAuthError
-from airflow_provider_salesloft.hooks.auth import VariableTokenStore
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+from airflow_provider_salesloft.hooks.token_store import store_key
 from airflow_provider_salesloft.oauth import (
     LOOPBACK,
     OAuthApp,
@@ -174,7 +174,7 @@ def test_command_stores_the_token_in_the_connection_and_clears_the_store(
         session.add(
             Connection(conn_id=conn_id, conn_type="salesloft", host=salesloft_simulator.url, extra=extra)
         )
-    store = VariableTokenStore(conn_id).key
+    store = store_key(conn_id)
     Variable.set(store, json.dumps({"refresh_token": "rt-stale-chain"}))
 
     stray: list[requests.Response] = []
