@@ -9,6 +9,10 @@ before it. One answer may be wrong (a proxy's or a counter's glitch: ``remaining
   ``remaining`` too. Until the estimate rests on something (the team's stored limit, or a window the task
   saw begin), only an answer :data:`UNGROUNDED_OUTLIER` times above it is held: a task that joined while
   others spent has seen less than the limit;
+* the task's first answer is believed at once (there is nothing to weigh it against), but only until the
+  second: one :data:`UNGROUNDED_OUTLIER` times below it shows the first was the outlier, which is then held
+  like any other (a glitch in the first answer would else hold the task, and through the team's store the
+  next tasks, to a sliver of their share); an estimate resting on one answer is not shared with the team;
 * the estimate is the largest believed value of the last :data:`MEMORY_WINDOWS` windows this task saw: an
   estimate that no window reaches again decays to what they reach;
 * the team's stored limit (:mod:`~airflow_provider_salesloft.hooks.team_window`) is taken as it is while
@@ -42,6 +46,7 @@ class LimitEstimate:
         self._windows: deque[tuple[bool, int | None]] = deque([(False, None)], maxlen=MEMORY_WINDOWS)
         self._held: int | None = None  # an answer out of line, waiting for a second one to agree
         self._stored: int | None = None
+        self._lone: int | None = None  # the estimate rests on this one answer alone (the task's first)
 
     @property
     def own(self) -> int | None:
@@ -71,7 +76,13 @@ class LimitEstimate:
     def observe(self, seen: int) -> bool:
         """Record an answer's ``remaining + cost``; False when it is held (above the estimate by more than
         :data:`OUTLIER`, no other answer agreeing yet): the caller then ignores the answer."""
+        lone, self._lone = self._lone, None
+        if lone is not None and lone > (1 + UNGROUNDED_OUTLIER) * seen:  # the first answer was the outlier
+            self._windows[-1] = (self._windows[-1][0], None)
+            self._held = lone
         current = self.value
+        if current is None and lone is None:  # the task's first answer
+            self._lone = seen
         grounded = self._stored is not None or any(began for began, _ in self._windows)
         if current is not None and seen > (1 + (OUTLIER if grounded else UNGROUNDED_OUTLIER)) * current:
             held, self._held = self._held, seen
@@ -94,7 +105,7 @@ class LimitEstimate:
         """The limit to write to the team's store holding ``stored``; None when this task knows nothing
         better (nothing seen, or no more than the store holds)."""
         own = self.own
-        if own is None:
+        if own is None or self._lone is not None:
             return None
         if stored is None or own > stored or self.stored_refuted:
             return own

@@ -1,0 +1,125 @@
+"""Attacks on issue 22's pacing (fake clock, no network unless said): a glitch in the task's first answer, a
+glitch that repeats, a task held to one request a window, a team Variable holding a limit far too large."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from airflow_provider_salesloft.hooks.limit_estimate import LimitEstimate
+from airflow_provider_salesloft.hooks.rate_limit import COST_HEADER, REMAINING_HEADER, RateLimitPacer
+from airflow_provider_salesloft.hooks.team_window import MAX_LIMIT, TeamWindow
+from airflow_provider_salesloft.testing import SalesloftSimulator
+from unit.hooks.test_rate_limit_shared import Clock, GlitchingTeam, MemoryStore, WindowedTeam, run_team
+
+SHARE = 0.9
+LIMIT = 100
+
+
+@pytest.fixture(autouse=True, params=[1, 2, 3])
+def probe_dice(request: pytest.FixtureRequest) -> None:
+    """The pacer spreads blind probes at random: the same few draws every run."""
+    random.seed(request.param)
+
+
+def pacer_on(clock: Clock, store: MemoryStore) -> RateLimitPacer:
+    return RateLimitPacer(share=SHARE, window_s=10.0, clock=clock, store=store, wall_clock=clock)
+
+
+def used_at_least(team: WindowedTeam, windows: range, part: float = 0.9) -> bool:
+    return all(team.spent.get(window, 0) >= part * SHARE * LIMIT for window in windows)
+
+
+@pytest.mark.parametrize(
+    "glitch",
+    [{REMAINING_HEADER: "59999"}, {COST_HEADER: "1000000"}],
+    ids=["remaining 59999", "endpoint-cost 1000000"],
+)
+def test_a_glitch_in_the_first_answer_neither_starves_the_task_nor_the_next(glitch: dict[str, str]) -> None:
+    """The issue's bound, with the glitch in the task's very first answer (nothing yet to weigh it against).
+    Before: the task paced on a limit of 60,000 (a reserve of 6,000), let out one probe a window, never saw a
+    window begin (each probe showed ``remaining`` 99 again), so the estimate never decayed; the Variable
+    held 60,000 and the next task starved as well."""
+    clock, store = Clock(), MemoryStore()
+    team = GlitchingTeam(limit=LIMIT, window_s=10.0, clock=clock, at=1, glitch=glitch)
+    first = pacer_on(clock, store)
+    run_team([first], team, clock, until=60.0, joins=[0.5])
+    assert used_at_least(team, range(2, 6)), team.spent
+    assert first.limit_estimate == LIMIT
+    second = pacer_on(clock, store)
+    run_team([second], team, clock, until=120.0, joins=[61.0])
+    assert used_at_least(team, range(8, 12)), team.spent
+    assert all(team.spent.get(window, 0) <= 1.02 * SHARE * LIMIT for window in range(1, 12)), team.spent
+    assert store.window is not None and store.window.limit == LIMIT
+
+
+class RepeatedGlitchTeam(WindowedTeam):
+    """Answers ``first`` and the one after it both report ``remaining 59999``: two answers that agree."""
+
+    def __init__(self, clock: Clock, first: int) -> None:
+        super().__init__(LIMIT, 10.0, clock)
+        self.first, self.answers = first, 0
+
+    def serve(self) -> tuple[int, dict[str, str]]:
+        status, answer = super().serve()
+        self.answers += 1
+        glitched = self.first <= self.answers <= self.first + 1
+        return status, {**answer, REMAINING_HEADER: "59999"} if glitched else answer
+
+
+def test_a_limit_no_window_reaches_again_decays_and_the_task_recovers() -> None:
+    """A glitch that repeats is believed (the issue's "trust what repeats"); the estimate must then decay,
+    as :mod:`~airflow_provider_salesloft.hooks.limit_estimate` promises. Before: a task held to one request
+    a window (its probe) never saw a window begin, so nothing decayed, and what it had measured of other
+    clients' spend (the glitch's drop of 59,900) stayed in its reserve: one request a window, for good."""
+    clock, store = Clock(), MemoryStore()
+    team = RepeatedGlitchTeam(clock, first=150)
+    pacer = pacer_on(clock, store)
+    run_team([pacer], team, clock, until=200.0, joins=[0.5])
+    assert pacer.limit_estimate == LIMIT
+    assert used_at_least(team, range(14, 19)), team.spent
+    assert store.window is not None and store.window.limit == LIMIT
+
+
+def test_a_stored_limit_far_too_large_is_refuted_when_the_windows_start_is_known() -> None:
+    """A valid but absurd limit in the team's Variable (``MAX_LIMIT``), with the window's start known: the
+    task probes once a window, on time. Before: each probe showed ``remaining`` 99 again, no window was seen
+    to begin, the stored limit was never refuted: one request a window until the Variable aged out (1 h)."""
+    clock, store = Clock(), MemoryStore()
+    store.window = TeamWindow(limit=MAX_LIMIT, starts=(-0.01, 0.0), saved_at=0.0)
+    team = WindowedTeam(limit=LIMIT, window_s=10.0, clock=clock)
+    pacer = pacer_on(clock, store)
+    run_team([pacer], team, clock, until=60.0, joins=[0.5])
+    assert used_at_least(team, range(4, 6)), team.spent
+    assert store.window.limit == LIMIT
+
+
+def test_the_first_answer_alone_is_believed_only_until_the_second_refutes_it() -> None:
+    estimate = LimitEstimate()
+    assert estimate.observe(60000)  # nothing to weigh it against yet
+    assert estimate.to_share(None) is None  # one answer is not shared with the team
+    assert estimate.observe(99)  # far below: the first was the outlier, now held
+    assert estimate.value == 99
+    assert estimate.to_share(None) == 99
+    assert estimate.observe(59000)  # ...and believed once another answer agrees with it
+    assert estimate.value == 59000
+
+
+def test_a_first_answer_the_second_confirms_stands() -> None:
+    estimate = LimitEstimate()
+    assert estimate.observe(600)
+    assert estimate.observe(200)  # others spent 400 in between: below, yet within what a window may show
+    assert estimate.value == 600
+
+
+@pytest.mark.salesloft_simulator(rate_limit=600, glitch_remaining_at_call=1)
+def test_through_the_hook_a_glitch_in_the_first_answer_does_not_become_the_limit(
+    salesloft_simulator: SalesloftSimulator, make_hook: Any
+) -> None:
+    """Over HTTP: the simulator's first answer says 59999 left. Before: the hook paced on 60,000 for good."""
+    hook = make_hook(salesloft_simulator)
+    for _ in range(3):
+        hook.get_me()
+    assert 597 <= (hook.pacer.limit_estimate or 0) <= 600  # the later answers' remaining + cost
