@@ -3,11 +3,13 @@ glitch that repeats, a task held to one request a window, a team Variable holdin
 
 from __future__ import annotations
 
+import logging
 import random
 from typing import Any
 
 import pytest
 
+from airflow_provider_salesloft.hooks import team_window
 from airflow_provider_salesloft.hooks.limit_estimate import LimitEstimate
 from airflow_provider_salesloft.hooks.rate_limit import COST_HEADER, REMAINING_HEADER, RateLimitPacer
 from airflow_provider_salesloft.hooks.team_window import MAX_LIMIT, TeamWindow
@@ -18,7 +20,7 @@ SHARE = 0.9
 LIMIT = 100
 
 
-@pytest.fixture(autouse=True, params=[1, 2, 3])
+@pytest.fixture(params=[1, 2, 3])
 def probe_dice(request: pytest.FixtureRequest) -> None:
     """The pacer spreads blind probes at random: the same few draws every run."""
     random.seed(request.param)
@@ -32,6 +34,7 @@ def used_at_least(team: WindowedTeam, windows: range, part: float = 0.9) -> bool
     return all(team.spent.get(window, 0) >= part * SHARE * LIMIT for window in windows)
 
 
+@pytest.mark.usefixtures("probe_dice")
 @pytest.mark.parametrize(
     "glitch",
     [{REMAINING_HEADER: "59999"}, {COST_HEADER: "1000000"}],
@@ -69,6 +72,7 @@ class RepeatedGlitchTeam(WindowedTeam):
         return status, {**answer, REMAINING_HEADER: "59999"} if glitched else answer
 
 
+@pytest.mark.usefixtures("probe_dice")
 def test_a_limit_no_window_reaches_again_decays_and_the_task_recovers() -> None:
     """A glitch that repeats is believed (the issue's "trust what repeats"); the estimate must then decay,
     as :mod:`~airflow_provider_salesloft.hooks.limit_estimate` promises. Before: a task held to one request
@@ -83,6 +87,7 @@ def test_a_limit_no_window_reaches_again_decays_and_the_task_recovers() -> None:
     assert store.window is not None and store.window.limit == LIMIT
 
 
+@pytest.mark.usefixtures("probe_dice")
 def test_a_stored_limit_far_too_large_is_refuted_when_the_windows_start_is_known() -> None:
     """A valid but absurd limit in the team's Variable (``MAX_LIMIT``), with the window's start known: the
     task probes once a window, on time. Before: each probe showed ``remaining`` 99 again, no window was seen
@@ -123,3 +128,22 @@ def test_through_the_hook_a_glitch_in_the_first_answer_does_not_become_the_limit
     for _ in range(3):
         hook.get_me()
     assert 597 <= (hook.pacer.limit_estimate or 0) <= 600  # the later answers' remaining + cost
+
+
+@pytest.mark.parametrize("nested", ["[" * 100_000, '{"limit": ' * 50_000], ids=["array", "object"])
+def test_a_variable_nested_too_deep_is_ignored_not_raised(
+    salesloft_simulator: SalesloftSimulator,
+    make_hook: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    nested: str,
+) -> None:
+    """The team's Variable is "a hint, never a rule": one holding JSON nested past Python's recursion limit
+    is ignored and logged like any other invalid value. Before: ``RecursionError`` from every call that
+    read it (``json.loads`` raises it; only ``ValueError``, ``TypeError`` and ``KeyError`` were caught)."""
+    monkeypatch.setattr(team_window, "read_variable", lambda key: nested)
+    monkeypatch.setattr(team_window, "write_variable", lambda key, value: None)
+    hook = make_hook(salesloft_simulator)
+    with caplog.at_level(logging.WARNING, logger=team_window.__name__):
+        assert hook.get_me()["id"]
+    assert "Ignoring Variable salesloft_rate_window__sl_test" in caplog.text
