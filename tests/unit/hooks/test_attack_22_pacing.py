@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -58,18 +59,17 @@ def test_a_glitch_in_the_first_answer_neither_starves_the_task_nor_the_next(glit
     assert store.window is not None and store.window.limit == LIMIT
 
 
-class RepeatedGlitchTeam(WindowedTeam):
-    """Answers ``first`` and the one after it both report ``remaining 59999``: two answers that agree."""
+class PatternGlitchTeam(WindowedTeam):
+    """Answers whose number (from 1) ``glitched`` picks report ``remaining 59999``."""
 
-    def __init__(self, clock: Clock, first: int) -> None:
+    def __init__(self, clock: Clock, glitched: Callable[[int], bool]) -> None:
         super().__init__(LIMIT, 10.0, clock)
-        self.first, self.answers = first, 0
+        self.glitched, self.answers = glitched, 0
 
     def serve(self) -> tuple[int, dict[str, str]]:
         status, answer = super().serve()
         self.answers += 1
-        glitched = self.first <= self.answers <= self.first + 1
-        return status, {**answer, REMAINING_HEADER: "59999"} if glitched else answer
+        return status, {**answer, REMAINING_HEADER: "59999"} if self.glitched(self.answers) else answer
 
 
 @pytest.mark.usefixtures("probe_dice")
@@ -79,12 +79,26 @@ def test_a_limit_no_window_reaches_again_decays_and_the_task_recovers() -> None:
     a window (its probe) never saw a window begin, so nothing decayed, and what it had measured of other
     clients' spend (the glitch's drop of 59,900) stayed in its reserve: one request a window, for good."""
     clock, store = Clock(), MemoryStore()
-    team = RepeatedGlitchTeam(clock, first=150)
+    team = PatternGlitchTeam(clock, lambda answer: answer in (150, 151))  # two in a row
     pacer = pacer_on(clock, store)
     run_team([pacer], team, clock, until=200.0, joins=[0.5])
     assert pacer.limit_estimate == LIMIT
     assert used_at_least(team, range(14, 19)), team.spent
     assert store.window is not None and store.window.limit == LIMIT
+
+
+@pytest.mark.usefixtures("probe_dice")
+def test_a_glitch_that_recurs_but_never_twice_in_a_row_is_never_believed() -> None:
+    """Two glitched answers 50 apart, every answer between them in line with the limit, are not "answers
+    that agree". Before: the held glitch waited for any later answer to agree with it, the next glitch did,
+    and the task fell to one request a window (91, 12, 1, 1, 1, ...)."""
+    clock, store = Clock(), MemoryStore()
+    team = PatternGlitchTeam(clock, lambda answer: answer % 50 == 0)
+    pacer = pacer_on(clock, store)
+    run_team([pacer], team, clock, until=100.0, joins=[0.5])
+    assert team.answers > 8 * 50
+    assert pacer.limit_estimate == LIMIT
+    assert used_at_least(team, range(1, 9)), team.spent
 
 
 @pytest.mark.usefixtures("probe_dice")
@@ -108,8 +122,9 @@ def test_the_first_answer_alone_is_believed_only_until_the_second_refutes_it() -
     assert estimate.observe(99)  # far below: the first was the outlier, now held
     assert estimate.value == 99
     assert estimate.to_share(None) == 99
-    assert estimate.observe(59000)  # ...and believed once another answer agrees with it
-    assert estimate.value == 59000
+    assert not estimate.observe(59000)  # held...
+    assert estimate.observe(59100)  # ...and believed when the next answer agrees with it
+    assert estimate.value == 59100
 
 
 def test_a_first_answer_the_second_confirms_stands() -> None:
