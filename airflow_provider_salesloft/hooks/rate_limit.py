@@ -56,7 +56,12 @@ from airflow_provider_salesloft.hooks.limit_estimate import LimitEstimate
 from airflow_provider_salesloft.hooks.route_costs import RouteCosts
 from airflow_provider_salesloft.hooks.spend_estimate import ForeignSpend
 from airflow_provider_salesloft.hooks.stopping import stopped_error
-from airflow_provider_salesloft.hooks.team_window import TeamWindow, TeamWindowStore, window_problem
+from airflow_provider_salesloft.hooks.team_window import (
+    MAX_LIMIT,
+    TeamWindow,
+    TeamWindowStore,
+    window_problem,
+)
 from airflow_provider_salesloft.hooks.window_phase import PHASE_PRECISION, WindowPhase
 from airflow_provider_salesloft.validation import check_rate_limit_share
 
@@ -495,4 +500,5 @@ def _int_header(headers: Mapping[str, str] | None, name: str) -> int | None:
         number = int(value) if value is not None else None
     except ValueError:
         return None
-    return number if number is None or number >= 0 else None
+    # Beyond any team's limit is a glitch (and past a float's range it would break the arithmetic)
+    return number if number is None or 0 <= number <= MAX_LIMIT else None

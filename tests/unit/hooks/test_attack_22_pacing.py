@@ -3,16 +3,19 @@ glitch that repeats, a task held to one request a window, a team Variable holdin
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hostile import HostileServer, Reply, Seen
 
 from airflow_provider_salesloft.hooks import team_window
 from airflow_provider_salesloft.hooks.limit_estimate import LimitEstimate
 from airflow_provider_salesloft.hooks.rate_limit import COST_HEADER, REMAINING_HEADER, RateLimitPacer
+from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 from airflow_provider_salesloft.hooks.team_window import MAX_LIMIT, TeamWindow
 from airflow_provider_salesloft.testing import SalesloftSimulator
 from unit.hooks.test_rate_limit_shared import Clock, GlitchingTeam, MemoryStore, WindowedTeam, run_team
@@ -162,3 +165,27 @@ def test_a_variable_nested_too_deep_is_ignored_not_raised(
     with caplog.at_level(logging.WARNING, logger=team_window.__name__):
         assert hook.get_me()["id"]
     assert "Ignoring Variable salesloft_rate_window__sl_test" in caplog.text
+
+
+@pytest.mark.parametrize("header", [REMAINING_HEADER, COST_HEADER])
+def test_a_header_past_a_floats_range_is_ignored_not_raised(
+    header: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first answer saying ``remaining`` (or ``endpoint-cost``) is a 400-digit number. Before: the pacer's
+    arithmetic raised ``OverflowError: int too large to convert to float`` from every later call."""
+    answers = iter(range(1, 100))
+
+    def script(seen: Seen) -> Reply:
+        number = next(answers)
+        glitch = {header: "9" * 400} if number == 1 else {}
+        return Reply(
+            200, {"data": {"id": 1}}, {REMAINING_HEADER: str(600 - number), COST_HEADER: "1", **glitch}
+        )
+
+    with HostileServer(script) as server:
+        conn = {"conn_type": "salesloft", "host": server.url, "password": "sk-attack-22", "extra": {}}
+        monkeypatch.setenv("AIRFLOW_CONN_SL_BIG", json.dumps(conn))
+        hook = SalesloftHook(salesloft_conn_id="sl_big")
+        for _ in range(4):
+            assert hook.get_me() == {"id": 1}
+    assert 590 <= (hook.pacer.limit_estimate or 0) <= 600
