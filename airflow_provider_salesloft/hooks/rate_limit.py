@@ -344,6 +344,8 @@ class RateLimitPacer:
     ) -> None:
         remaining = _int_header(headers, REMAINING_HEADER)
         if remaining is None:
+            if self._remaining_read_at is None:  # what a 429 said (nothing left) no longer holds: it went
+                self.remaining = None  # through. Else, headerless, the task kept to a probe a window
             return
         charged = _int_header(headers, COST_HEADER) or cost
         if not self._limit.observe(remaining + charged):

@@ -118,6 +118,26 @@ def test_a_stored_limit_far_too_large_is_refuted_when_the_windows_start_is_known
     assert store.window.limit == LIMIT
 
 
+class HeaderlessTeam(WindowedTeam):
+    """A Salesloft (or a proxy in front of it) that sends no rate-limit headers, only 429s."""
+
+    def serve(self) -> tuple[int, dict[str, str]]:
+        status, _ = super().serve()
+        return status, {}
+
+
+@pytest.mark.usefixtures("probe_dice")
+def test_without_headers_a_429_does_not_hold_the_task_to_a_probe_a_window() -> None:
+    """The pacer's promise without headers: it "stays out of the way and 429s are simply retried". Before:
+    the first 429 set ``remaining`` to 0, no later answer (without headers) reset it, and the task let out
+    a probe or two a window for good (100, 4, 5, 6, 6, 5 ... of a limit of 100)."""
+    clock = Clock()
+    team = HeaderlessTeam(limit=LIMIT, window_s=10.0, clock=clock)
+    pacer = RateLimitPacer(share=SHARE, window_s=10.0, clock=clock)
+    run_team([pacer], team, clock, until=100.0, joins=[0.5])
+    assert used_at_least(team, range(1, 9), part=0.5), team.spent
+
+
 def test_the_first_answer_alone_is_believed_only_until_the_second_refutes_it() -> None:
     estimate = LimitEstimate()
     assert estimate.observe(60000)  # nothing to weigh it against yet
