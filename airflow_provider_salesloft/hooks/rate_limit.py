@@ -161,7 +161,7 @@ class RateLimitPacer:
         if shared is not None and shared.probed_at is not None:  # another task's probe saw the old window
             seen = shared.probed_at - self._wall_offset()
         self._windows.saw_start(sent_at, seen, self._wall_offset())
-        self._spend.restart()
+        self._spend.restart(limit=self.limit_estimate)
         self._fresh_cost = 0
         self._limit.new_window()
         self._load_due = self._save_due = self._store is not None  # once a window: compare with the team

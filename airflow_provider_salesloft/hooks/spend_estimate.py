@@ -34,13 +34,17 @@ class ForeignSpend:
         """One of our requests was answered after ``seconds``."""
         self.round_trip = 0.8 * self.round_trip + 0.2 * max(0.0, seconds)
 
-    def restart(self, sent_at: float | None = None, remaining: int | None = None) -> None:
+    def restart(
+        self, sent_at: float | None = None, remaining: int | None = None, limit: int | None = None
+    ) -> None:
         """A new baseline (a new window, or a lone request after a pause): no measure across it. At a new
         window (no arguments), an estimate no answer of the window before measured again is halved: a task
         held to its probes measures nothing, and would else keep a stale estimate (or a glitch's) for good."""
         if sent_at is None:
             if not self._measured:
                 self.in_flight /= 2
+            if limit is not None:  # never more than the limit as it stands (it may have decayed since)
+                self.in_flight = min(self.in_flight, float(limit))
             self._measured = False
         self._looks.clear()
         if sent_at is not None and remaining is not None:
