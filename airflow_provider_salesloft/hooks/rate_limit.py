@@ -52,6 +52,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from airflow_provider_salesloft.hooks.headerless_limit import HeaderlessLimit
 from airflow_provider_salesloft.hooks.limit_estimate import LimitEstimate
 from airflow_provider_salesloft.hooks.route_costs import RouteCosts
 from airflow_provider_salesloft.hooks.spend_estimate import ForeignSpend
@@ -134,6 +135,7 @@ class RateLimitPacer:
         self._blocked_until = 0.0
         self._windows = WindowPhase(window_s, aligned_prior=minute_aligned)  # when windows start
         self._spend = ForeignSpend()  # what other clients of the team have in flight
+        self._headerless = HeaderlessLimit()  # the limit learned from 429s, while answers carry no headers
         self.stats = PacerStats()
         self.stopped: str | None = None  # why the task is stopping (see :meth:`stop`)
 
@@ -144,8 +146,12 @@ class RateLimitPacer:
 
     @property
     def limit_estimate(self) -> int | None:
-        """The team's limit (cost per window) this pacer paces on; None until an answer tells it."""
-        return self._limit.value
+        """The team's limit (cost per window) this pacer paces on; None until an answer tells it (without
+        rate-limit headers: until a 429 does)."""
+        return self._limit_value()
+
+    def _limit_value(self) -> int | None:
+        return self._limit.value if self._limit.value is not None else self._headerless.limit
 
     # -- window phase (call with the lock held) ----------------------------------------------------------
     def _saw_window_start(self, sent_at: float) -> None:
@@ -162,7 +168,10 @@ class RateLimitPacer:
 
     def _block_until_next_window(self, now: float) -> None:
         """Hold every caller until a new window may have begun; then one probe goes first."""
-        self._windows.guess_from_prior(now, self._wall_offset())
+        if not self._headerless.active:
+            self._windows.guess_from_prior(now, self._wall_offset())
+        elif self._windows.from_prior:  # without headers only a 429 then an answer shows a turn: learn it
+            self._windows.forget()
         upcoming = self._windows.next_start(now)
         if upcoming is not None and upcoming[1] <= now:
             if self._spend.in_flight > 0:
@@ -180,7 +189,9 @@ class RateLimitPacer:
             # other clients spending the team's budget, every task's probes landing in the old window would
             # add up past the share: enter at the end at once.
             narrow = hi - lo <= PHASE_PRECISION * self.window_s
-            moment = hi if narrow or self._spend.in_flight > 0 else (lo + hi) / 2
+            # Without headers an answer in the middle tells nothing unless a 429 spent the window: the end.
+            busy = self._spend.in_flight > 0 or self._headerless.active
+            moment = hi if narrow or busy else (lo + hi) / 2
         self._blocked_until = max(self._blocked_until, moment, now)
         self._need_probe = True
         self._load_due = self._load_due or self._store is not None  # the team may know the turn better
@@ -191,7 +202,7 @@ class RateLimitPacer:
         return PROBE_EVERY * self.window_s * random.uniform(0.5, 1.5)
 
     def _reserve(self) -> float:
-        limit = self.limit_estimate or 0
+        limit = self._limit_value() or 0
         probe = max(math.ceil(PROBE_RESERVE * limit), self._costs.largest())  # a probe of any route fits
         base = max((1.0 - self.share) * limit, float(probe))
         others = math.ceil(self._spend.in_flight * FOREIGN_CAUTION)  # what other clients may have in flight
@@ -266,6 +277,8 @@ class RateLimitPacer:
         one_at_a_time = self._need_probe or self._answers == 0
         if now < self._blocked_until:
             return False, self._blocked_until - now
+        if self._headerless.active and self._headerless_window(now):
+            return False, self._blocked_until - now
         if one_at_a_time and self._inflight > 0:
             return False, 0.05  # the answer in flight tells what is left: wait for it
         if (
@@ -315,7 +328,11 @@ class RateLimitPacer:
             elif stale:
                 pass  # sent before the latest known window start: tells nothing about the current window
             elif status == 429:
-                if self._need_probe and self._spend.in_flight <= 0:
+                # Without headers, a 429 is the probe's only if nothing was let through since the turn.
+                lone = not self._headerless.active or self._headerless.spent == 0
+                if self._headerless.active:
+                    self._headerless.refused(sent_at)
+                if self._need_probe and lone and self._spend.in_flight <= 0:
                     # A probe at the predicted window start found it spent, and nobody else spends: the
                     # guess was wrong. (With others spending, they may simply have spent the new window.)
                     self._windows.forget()
@@ -327,7 +344,13 @@ class RateLimitPacer:
                 self._block_until_next_window(self._clock())
             else:
                 self._need_probe = False
-                self._read_headers(sent_at, headers, cost, probe, route)
+                if _int_header(headers, REMAINING_HEADER) is None and (
+                    self._headerless.active or 200 <= status < 300
+                ):
+                    self._headerless_answer(sent_at, cost)
+                else:
+                    self._headerless.active = False
+                    self._read_headers(sent_at, headers, cost, probe, route)
                 self._fresh_cost += cost
             self._cond.notify_all()
 
@@ -357,6 +380,58 @@ class RateLimitPacer:
                 self._tell_team_probe_found_old_window(sent_at)
         else:
             self._spend.measure(sent_at, remaining, self.limit_estimate)
+
+    # -- without rate-limit headers (call with the lock held) --------------------------------------------
+    def _headerless_answer(self, sent_at: float, cost: int) -> None:
+        """An answer without the remaining header: count it against the limit learned from 429s; one sent
+        after a 429 shows that a new window began."""
+        self._headerless.active = True
+        if self._headerless.answered(sent_at, cost):
+            # It was charged between its sending and its answer: the window surely began by the answer.
+            self._saw_window_start(self._clock())
+        self._set_headerless_remaining()
+
+    def _set_headerless_remaining(self) -> None:
+        """``remaining`` as counted: none spent by a 429; unknown (spend to the next 429, which shows the
+        window's end or measures the limit) while the phase or the limit is unknown; else the limit less what
+        this window was charged."""
+        if self._headerless.refused_at is not None:
+            self.remaining = 0
+        elif not self._headerless_phase_known():
+            self.remaining = None
+        else:
+            self.remaining = self._headerless.remaining()
+
+    def _headerless_phase_known(self) -> bool:
+        """Whether windows start in a learned interval narrow enough to count a window's spend by time."""
+        interval = self._windows.interval
+        if interval is None or self._windows.from_prior:
+            return False
+        return _width(interval) <= 0.5 * self.window_s
+
+    def _headerless_window(self, now: float) -> bool:
+        """Without headers no answer shows a turn unless a 429 came first: once the phase is learned, the
+        pacer itself starts each window's count where the window surely began (the end of the interval
+        where it starts), and sends nothing while it may be turning (the count could not tell which window
+        a request lands in). True when callers must wait (until ``_blocked_until``)."""
+        windows = self._windows
+        upcoming = windows.next_start(now)
+        if upcoming is None or windows.started_at is None or not self._headerless_phase_known():
+            return False
+        lo, hi = upcoming
+        if now >= hi:  # the window surely turned (perhaps several times): count from the latest turn
+            started = hi + math.floor((now - hi) / self.window_s) * self.window_s
+            windows.entered(started)
+            self._headerless.new_window()
+            self._spend.restart()
+            self._fresh_cost = 0
+            self._limit.new_window()
+            self._set_headerless_remaining()
+            lo, hi = lo + started - upcoming[1] + self.window_s, started + self.window_s
+        if lo < now < hi:
+            self._blocked_until = max(self._blocked_until, hi)
+            return True
+        return False
 
     # -- the team's shared window ----------------------------------------------------------------------
     def _wall_offset(self) -> float:
