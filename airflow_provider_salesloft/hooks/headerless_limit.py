@@ -55,5 +55,8 @@ class HeaderlessLimit:
         self.refused_at = None
 
     def remaining(self) -> int | None:
-        """What is left of the current window, as counted; None until a whole window measured the limit."""
+        """What is left of the current window, as counted: none once it refused; else None until a whole
+        window measured the limit."""
+        if self.refused_at is not None:
+            return 0
         return None if self.limit is None or not self.measured else max(0, self.limit - self.spent)

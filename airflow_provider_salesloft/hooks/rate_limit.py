@@ -3,9 +3,9 @@
 Salesloft's limit is per team, shared by every integration, counted in cost per window (a minute), and
 raised per customer, so it is learned from the answers instead of assumed: every response carries
 ``x-ratelimit-remaining-minute`` and ``x-ratelimit-endpoint-cost`` (reported; both may be absent, and then
-pacing stays out of the way and 429s are simply retried). No header gives the reset time, so the pacer learns
-when windows start by watching ``remaining`` jump back up (:mod:`.window_phase`; the hook first assumes
-calendar minutes, until an answer refutes them).
+the limit and the windows' phase are learned from the 429s alone, :mod:`.headerless_limit`). No header gives
+the reset time, so the pacer learns when windows start by watching ``remaining`` jump back up
+(:mod:`.window_phase`; the hook first assumes calendar minutes, until an answer refutes them).
 
 The policy:
 

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from airflow_provider_salesloft.hooks.headerless_limit import HeaderlessLimit
 from airflow_provider_salesloft.hooks.rate_limit import PROBE_EVERY, RateLimitPacer
 from unit.hooks.test_rate_limit_shared import Clock
 
@@ -111,3 +112,24 @@ def test_without_headers_the_pace_follows_the_limit_and_never_hammers(
         measured = max(server.refused)
         paced = [spent for window, spent in server.spent.items() if window > measured]
         assert all(spent <= limit * share for spent in paced), server
+
+
+def test_the_limit_is_measured_only_over_a_whole_window_and_not_by_a_window_that_had_not_turned() -> None:
+    """The first window is counted from the middle: its count paces nothing. A window counted from its start
+    measures the limit; a 429 before anything was let through in a window says the turn had not come (the
+    phase is off), not that the limit is 0."""
+    seen = HeaderlessLimit()
+    for sent_at in range(30):
+        seen.answered(float(sent_at), 1)
+    seen.refused(30.0)
+    assert (seen.limit, seen.measured, seen.remaining()) == (30, False, 0)  # 30: perhaps two windows
+    assert seen.answered(31.0, 1)  # sent after the 429 and let through: a new window
+    assert seen.remaining() is None  # the rough guess paces nothing: spend to the next 429
+    for sent_at in range(32, 52):
+        assert not seen.answered(float(sent_at), 1)
+    seen.refused(52.0)
+    assert (seen.limit, seen.measured, seen.remaining()) == (21, True, 0)
+    seen.new_window()
+    seen.refused(60.0)
+    assert (seen.limit, seen.remaining()) == (21, 0)
+    assert seen.answered(61.0, 1) and seen.remaining() == 20
