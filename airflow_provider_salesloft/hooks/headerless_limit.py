@@ -36,17 +36,21 @@ class HeaderlessLimit:
             self.limit = self.spent  # sent before the 429, let through in its window: the limit is higher
         return turned
 
-    def refused(self, sent_at: float) -> None:
-        """A request sent at ``sent_at`` was answered 429: the window is spent, at ``spent``."""
+    def refused(self, sent_at: float) -> bool:
+        """A request sent at ``sent_at`` was answered 429: the window is spent, at ``spent``. True when that
+        says the phase is off rather than the limit: refused before half the limit was let through since
+        the turn (a turn that did not come when expected, or one inferred from requests that reached the
+        server in another order than they were let out, as on a loaded machine); the limit stays."""
         if self.refused_at is None or sent_at > self.refused_at:
             self.refused_at = sent_at
-        if self.spent == 0 and self.limit is not None:
-            return  # refused first in the window: it had not turned when expected (the phase is off)
+        if self.limit is not None and 2 * self.spent < self.limit:
+            return True
         if self.whole_window or self.limit is None:
             self.limit = max(self.spent, 1)
             self.measured = self.measured or self.whole_window
         else:  # counted from the middle of a run across a window's turn: only ever lower the guess
             self.limit = max(min(self.limit, self.spent), 1)
+        return False
 
     def new_window(self) -> None:
         """A window surely began: count from nothing, from its start."""

@@ -328,11 +328,12 @@ class RateLimitPacer:
             elif stale:
                 pass  # sent before the latest known window start: tells nothing about the current window
             elif status == 429:
-                # Without headers, a 429 is the probe's only if nothing was let through since the turn.
-                lone = not self._headerless.active or self._headerless.spent == 0
+                # Without headers, the count since the turn tells whether the turn was wrong.
                 if self._headerless.active:
-                    self._headerless.refused(sent_at)
-                if self._need_probe and lone and self._spend.in_flight <= 0:
+                    wrong_turn = self._headerless.refused(sent_at)
+                else:
+                    wrong_turn = self._need_probe
+                if wrong_turn and self._spend.in_flight <= 0:
                     # A probe at the predicted window start found it spent, and nobody else spends: the
                     # guess was wrong. (With others spending, they may simply have spent the new window.)
                     self._windows.forget()
