@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import html
 import json
 import math
 import secrets
+import socket
 import sys
 import threading
 import webbrowser
@@ -34,8 +36,14 @@ from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 
 import requests
 
-from airflow_provider_salesloft.exceptions import SalesloftConfigError, SalesloftError, SalesloftOAuthError
-from airflow_provider_salesloft.hooks.token_answer import read_token_answer
+from airflow_provider_salesloft.exceptions import (
+    SalesloftConfigError,
+    SalesloftError,
+    SalesloftOAuthError,
+    SalesloftTransportError,
+)
+from airflow_provider_salesloft.hooks.answer_deadline import DeadlineAdapter
+from airflow_provider_salesloft.hooks.token_answer import post_token_form, read_token_answer
 
 #: Salesloft's authorization page (the user approves the app there).
 DEFAULT_AUTHORIZE_URL = "https://accounts.salesloft.com/oauth/authorize"
@@ -125,21 +133,53 @@ class _CallbackServer(ThreadingHTTPServer):
     A callback with another ``state`` (or none) is not this flow's: a stray tab, an older attempt, or a page
     trying to end the flow. It is answered 400 and ignored, and the listener keeps waiting for the right one.
     Each connection has its own thread with a read timeout, so an idle connection (a browser's preconnect,
-    another local program) neither blocks the callback nor keeps the command from ending.
+    another local program) neither blocks the callback nor keeps the command from ending. Closing the
+    listener shuts every connection still open and waits for its thread: nothing outlives the flow.
 
     :param port: the loopback port (0: any free one).
     :param state: the ``state`` this flow sent to the authorization page.
     """
 
-    daemon_threads = True
+    daemon_threads = False  # server_close() joins them (after shutting their connections)
+    block_on_close = True
 
     def __init__(self, port: int, state: str) -> None:
+        self._open: set[socket.socket] = set()  # before binding: a failed bind calls server_close()
+        self._open_lock = threading.Lock()
         super().__init__((LOOPBACK, port), _CallbackHandler)
         self.state = state
         self.params: dict[str, str] | None = None
         self.ignored = 0  # callbacks with another state
         self.arrived = threading.Event()
         self.taken = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Track the connection, then serve it in its own thread."""
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        """Forget the connection, then close it."""
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Stop listening, shut every connection still open (its thread's read ends) and join the threads."""
+        self.socket.close()
+        with self._open_lock:
+            still_open = list(self._open)
+        for connection in still_open:
+            with contextlib.suppress(OSError):  # closed meanwhile
+                connection.shutdown(socket.SHUT_RDWR)
+        super().server_close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Show nothing for a connection that broke (the listener shuts those still open when it closes);
+        the standard traceback for anything else."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 class _CallbackHandler(BaseHTTPRequestHandler):
@@ -273,7 +313,8 @@ def authorize(
 
 
 def exchange_code(app: OAuthApp, code: str, redirect_uri: str, timeout_s: float = 30.0) -> dict[str, Any]:
-    """``POST`` the token endpoint with ``grant_type=authorization_code``; return its answer."""
+    """``POST`` the token endpoint with ``grant_type=authorization_code``; return its answer, read whole
+    within ``timeout_s``."""
     form = {
         "grant_type": "authorization_code",
         "client_id": app.client_id,
@@ -281,12 +322,18 @@ def exchange_code(app: OAuthApp, code: str, redirect_uri: str, timeout_s: float 
         "code": code,
         "redirect_uri": redirect_uri,
     }
-    try:
-        response = requests.post(app.token_url, data=form, timeout=timeout_s, allow_redirects=False)
-    except requests.exceptions.RequestException as error:
-        raise SalesloftOAuthError(
-            f"Salesloft's token endpoint did not answer ({error.__class__.__name__})"
-        ) from None
+    with requests.Session() as session:
+        adapter = DeadlineAdapter(max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        try:
+            response = post_token_form(session, app.token_url, form, timeout_s)
+        except requests.exceptions.RequestException as error:
+            raise SalesloftOAuthError(
+                f"Salesloft's token endpoint did not answer ({error.__class__.__name__})"
+            ) from None
+        except SalesloftTransportError as error:
+            raise SalesloftOAuthError(f"Salesloft's token endpoint did not answer: {error}") from None
     # The answer may quote what was sent (the client secret, the code), in any encoding.
     forms = secret_forms(app.client_secret, code, f"{app.client_id}:{app.client_secret}")
     return read_token_answer(response, requires="refresh_token", secrets=forms)
@@ -307,11 +354,24 @@ def _connection_row(conn_id: str, session: Any) -> Any:
 
 
 def check_storable(conn_id: str) -> None:
-    """Raise SalesloftConfigError unless ``--store`` can write into connection ``conn_id``."""
+    """Raise SalesloftConfigError unless ``--store`` can write into connection ``conn_id``: it is in the
+    metadata database, and no secrets backend read before the database (environment variables, a secrets
+    backend) defines it too, since tasks would go on reading that one."""
+    from airflow.configuration import ensure_secrets_loaded
     from airflow.utils.session import create_session
 
     with create_session() as session:
         _connection_row(conn_id, session)
+    for backend in ensure_secrets_loaded():
+        if type(backend).__name__ == "MetastoreBackend":
+            return
+        if backend.get_connection(conn_id) is not None:
+            raise SalesloftConfigError(
+                f"connection {conn_id!r} is also defined in {type(backend).__name__} (e.g. "
+                f"AIRFLOW_CONN_{conn_id.upper()}), which Airflow reads before the metadata database: a token "
+                "stored in the database would never be used. Remove that definition, or run with --print and "
+                "put the token there as the refresh_token extra"
+            )
 
 
 def store_refresh_token(conn_id: str, refresh_token: str) -> str:

@@ -36,9 +36,11 @@ with DAG(
 
     add_to_cadence = CreateCadenceMembershipOperator(
         task_id="add_to_cadence",
-        person_id="{{ ti.xcom_pull(task_ids='pick_lead', key='person_id') }}",  # Jinja: "1001" is accepted
+        # Jinja renders the id as a string: "1001" is accepted
+        person_id="{{ ti.xcom_pull(task_ids='pick_lead', key='person_id') }}",
         cadence_id=lead["cadence_id"],  # an XComArg: the int itself
-        if_already_on_cadence="skip",  # or "fail"; user_id, step_id, salesloft_task_id: optional, templated
+        if_already_on_cadence="skip",  # or "fail"
+        # optional, templated too: user_id, step_id, salesloft_task_id
     )
     # [END howto_operator_create_cadence_membership]
 

@@ -29,18 +29,10 @@ from airflow_provider_salesloft.exceptions import (
     SalesloftServerError,
     SalesloftTransportError,
 )
-from airflow_provider_salesloft.hooks.answer_deadline import answer_deadline
-from airflow_provider_salesloft.hooks.answer_reader import (
-    AnswerTooLarge,
-    AnswerTooSlow,
-    AnswerUndecodable,
-    read_whole,
-)
-from airflow_provider_salesloft.hooks.answers import MAX_BODY_BYTES, redact, retry_after_seconds
+from airflow_provider_salesloft.hooks.answers import redact, retry_after_seconds
 from airflow_provider_salesloft.hooks.redaction import mask_every_form
-from airflow_provider_salesloft.hooks.request_errors import unfinished_answer
 from airflow_provider_salesloft.hooks.retry import RetryPolicy
-from airflow_provider_salesloft.hooks.token_answer import read_token_answer
+from airflow_provider_salesloft.hooks.token_answer import post_token_form, read_token_answer
 from airflow_provider_salesloft.hooks.token_store import (
     DEFAULT_LIFETIME_S,
     REFRESH_MARGIN_S,
@@ -261,22 +253,11 @@ class OAuthTokenSource:
         body = {**form, "client_id": self._client_id, "client_secret": self._client_secret}
 
         def attempt(_: int) -> StoredToken:
-            deadline = time.monotonic() + self._timeout  # the whole answer within the timeout
-            try:
-                with answer_deadline(deadline):  # the status line and headers too (the hook's session)
-                    response = self._session().post(
-                        self.token_url, data=body, timeout=self._timeout, allow_redirects=False, stream=True
-                    )
-                read_whole(response, deadline, MAX_BODY_BYTES)
+            try:  # the whole answer within the timeout, status line and headers too
+                response = post_token_form(self._session(), self.token_url, body, self._timeout)
             except requests.exceptions.RequestException as error:
                 raise SalesloftTransportError(
                     f"POST token endpoint: {error.__class__.__name__}", committed_maybe=True
-                ) from None
-            except (AnswerTooSlow, AnswerTooLarge) as error:
-                raise unfinished_answer(error, "POST", "token endpoint", self._timeout) from None
-            except AnswerUndecodable as error:
-                raise SalesloftOAuthError(
-                    f"Salesloft's token endpoint answered unreadably: {error}"
                 ) from None
             status, reason = response.status_code, self._clean(response.reason or "error")
             if status == 429:

@@ -403,8 +403,9 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         carried_calls: int = 0,
         waited_in: str = "worker",
     ) -> dict[str, Any]:
-        """Count the done job's results and finish; the job is then forgotten by the task state store
-        (a retry after this point, or a cleared task, upserts again)."""
+        """Count the done job's results and finish; once the try succeeds the job is forgotten by the task
+        state store (a cleared task upserts again). A try that fails here (``max_failed_rows``, the results
+        table) keeps it: its retry reads the same job's results instead of uploading every record again."""
         processed = job.get("processed")
         returned: set[str] = set()
         for result in upserter.job_results(job_id, processed if isinstance(processed, int) else None):
@@ -415,17 +416,16 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
         for key, index in self._row_of.items() if self._results is not None else ():
             if key not in returned:
                 self._result_line(index=index, key=key, outcome="failed", reason=NO_RESULT)
-        try:
-            return self._finish(
-                context,
-                tally,
-                method="bulk",
-                bulk_job_id=job_id,
-                waited_in=waited_in,
-                carried_calls=carried_calls,
-            )
-        finally:
-            jobs.forget()
+        summary = self._finish(
+            context,
+            tally,
+            method="bulk",
+            bulk_job_id=job_id,
+            waited_in=waited_in,
+            carried_calls=carried_calls,
+        )
+        jobs.forget()  # only once the try succeeds: a failed try's retry reads this job's results again
+        return summary
 
     def _account_for_missing(self, upserter: PeopleUpserter, tally: UpsertTally, returned: set[str]) -> None:
         """Every record the job returned no result for is ``failed`` (the person may exist all the same: it

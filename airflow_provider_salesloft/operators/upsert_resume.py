@@ -34,7 +34,6 @@ from itertools import islice
 from typing import Any
 
 from airflow_provider_salesloft.exceptions import SalesloftNotFoundError
-from airflow_provider_salesloft.hooks.bulk_jobs import STARTED_STATES
 from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter
 from airflow_provider_salesloft.person_fields import MAX_RECORDS_PER_UPLOAD
 from airflow_provider_salesloft.validation import MAX_ID
@@ -160,7 +159,7 @@ def start_or_resume(
     records = upserter.job_records(people)
     taken: list[dict[str, Any]] = []  # records read to compare with the stored job's
     digest = RecordDigest()
-    resumed = _resumable(upserter, jobs, records, digest, taken)
+    resumed = _resumable(upserter, jobs, records, digest, taken, name)
     if resumed is None:
         jobs.save_creating(name)  # a try lost before the id is kept: the retry finds the job by name
         job_id, held, started = int(hook.create_bulk_job(name)["id"]), 0, False
@@ -195,11 +194,17 @@ def _resumable(
     records: Iterator[dict[str, Any]],
     digest: RecordDigest,
     taken: list[dict[str, Any]],
+    name: str,
 ) -> tuple[tuple[int, str], int, bool] | None:
-    """``((job id, name), records it holds, started)`` of the job an earlier try left, if this input is
-    that job's; records read to tell are in ``taken`` (hashed into ``digest``)."""
+    """``((job id, name), records it holds, started)`` of the job an earlier try of this task instance
+    (``name``: this try's job name) left, if this input is that job's; records read to tell are in
+    ``taken`` (hashed into ``digest``)."""
     entry = jobs.load()
     if entry is None:
+        return None
+    stored = entry.get("creating", entry.get("name"))
+    if not str(stored).startswith(name.rsplit(" try ", 1)[0] + " try "):  # DAG, task, map index, run
+        jobs.log.warning("Salesloft upsert: bulk job %r is not this task's: starting a new job", stored)
         return None
     if "creating" in entry:
         return _created(upserter, jobs, entry["creating"])
@@ -216,6 +221,8 @@ def _resumable(
     for record in islice(records, want):
         digest.add(record)
         taken.append(record)
+    from airflow_provider_salesloft.hooks.bulk_jobs import STARTED_STATES  # the hook's modules load requests
+
     started = job.get("state") in STARTED_STATES
     if started and digest.count == want and (extra := next(records, None)) is not None:
         taken.append(extra)  # more input than the job holds

@@ -231,3 +231,91 @@ def test_a_run_spans_only_the_windows_its_cost_needs_learning_the_limit_from_429
 
 def test_a_run_spans_only_the_windows_its_cost_needs_through_faults() -> None:
     check_world(paced_world(error_503_share=0.2, lost_response_share=0.2, page_size_cap=3))
+
+
+def test_world_6b103944() -> None:
+    """Found by a 20-minute ``make fuzz``: a mirror of empty input over 17 members sends one removal each;
+    the request bound counted no removals (19 requests, 18 allowed)."""
+    check_world(
+        World(
+            operation="mirror",
+            rows=[],
+            members={person: 1 for person in range(1001, 1018)},
+            faults={},
+            email_lookup="primary",
+            options={
+                "max_concurrency": 1,
+                "chunk_size": 4,
+                "max_failed_rows": 0,
+                "on_duplicate_email": "skip",
+                "create_missing_people": False,
+                "bulk_threshold": 1,
+                "max_removals": 1.0,
+                "allow_empty_input": True,
+                "remove_only_added_by": None,
+            },
+            window_s=1.0,
+        )
+    )
+
+
+def test_world_da246381() -> None:
+    """Found by a 20-minute ``make fuzz``: a just-created person's add lost its answer and every check of it
+    got a 503, so the row ended ``created`` in doubt while Salesloft had added them; the harness counted
+    in-doubt removals but not in-doubt adds."""
+    check_world(
+        World(
+            operation="mirror",
+            rows=[
+                {"person_id": 1020},
+                {"person_id": 1500},
+                {"person_id": "abc"},
+                {"person_id": 1001},
+                {"person_id": 1003},
+                {"email": "new10@example.com", "first_name": "New"},
+                {"person_id": 1015},
+                {"person_id": "abc"},
+                {"person_id": 2005},
+                {"person_id": 1001},
+                {"person_id": 1001},
+                {"person_id": 1001},
+                {"person_id": 1029},
+                {"person_id": 2004},
+                {"email": "person8@example.com"},
+                {"person_id": 1020},
+                {"person_id": 1020},
+                {"person_id": 1020},
+                {"email": "new10@example.com", "first_name": "New"},
+                {"person_id": 1020},
+            ],
+            members={9004: 1},
+            faults={
+                "lost_result_share": 0.3,
+                "omit_paging": True,
+                "page_size_cap": 1,
+                "max_url_bytes": 400,
+                "drop_share": 0.1,
+                "rate_limit_headers": False,
+                "malformed_add_share": 0.3,
+                "latency_ms": (0.0, 15.0),
+                "rate_limit": 60,
+                "already_on_cadence": "200",
+                "add_state": "processing",
+                "error_503_share": 0.2,
+                "lost_response_share": 0.5,
+            },
+            email_lookup="primary",
+            options={
+                "max_concurrency": 1,
+                "chunk_size": 4,
+                "max_failed_rows": 0,
+                "on_duplicate_email": "skip",
+                "create_missing_people": True,
+                "bulk_threshold": 1000,
+                "max_removals": 1.0,
+                "allow_empty_input": True,
+                "remove_only_added_by": None,
+            },
+            window_s=1.0,
+        )
+    )

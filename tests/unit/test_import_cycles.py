@@ -7,6 +7,9 @@ The simulator (``testing``) is left out: its route and server modules name the f
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import airflow_provider_salesloft
@@ -33,7 +36,28 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
     return {name for name in found if name in modules}
 
 
+#: Loads this file in a fresh interpreter and prints its graph.
+PROBE = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("import_cycles_probe", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(json.dumps({name: sorted(edges) for name, edges in module.parsed_graph().items()}))
+"""
+
+
 def graph() -> dict[str, set[str]]:
+    """:func:`parsed_graph`, parsed in a fresh interpreter: in a process that has caught a RecursionError
+    before (a hostile answer's deeply nested JSON), CPython 3.11.7's ``ast.parse`` may fail with
+    "AST constructor recursion depth mismatch"."""
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, __file__], capture_output=True, text=True, check=True
+    )
+    return {name: set(edges) for name, edges in json.loads(result.stdout).items()}
+
+
+def parsed_graph() -> dict[str, set[str]]:
+    """Module -> the provider's modules it imports."""
     paths = {
         module_name(path): path for path in PACKAGE.rglob("*.py") if not module_name(path).startswith(TESTING)
     }

@@ -81,12 +81,17 @@ def run_try(
     after: bool = False,
     rows: list[dict[str, Any]] = ROWS,
     map_index: int = -1,
+    task_id: str = "upsert",
     **options: Any,
 ) -> Any:
     """One try of the task; with ``lose_at``, the worker is lost at its ``lose_at``-th request."""
     context = {"ti": FakeTI(try_number, map_index), "run_id": "manual__resume", "task_state_store": store}
     operator = UpsertPeopleOperator(
-        task_id="upsert", rows=rows, bulk_threshold=2, poll_interval_s=0.02, max_failed_rows=10, **options
+        task_id=task_id,
+        rows=rows,
+        bulk_threshold=2,
+        poll_interval_s=0.02,
+        **{"max_failed_rows": 10, **options},
     )
     real = SalesloftTransport.request
     sent = 0
@@ -372,3 +377,38 @@ def test_a_try_lost_right_after_the_create_leaves_no_second_job(
     assert_done_once(salesloft_simulator, summary)
     assert len(salesloft_simulator.bulk_jobs.jobs) == 1
     assert store.values == {}
+
+
+@pytest.mark.parametrize("lose_at", [1, 3], ids=["creating", "mid-upload"])
+def test_another_tasks_entry_is_not_resumed(
+    salesloft_simulator: SalesloftSimulator, small_uploads: None, task_logs: Any, lose_at: int
+) -> None:
+    """An entry that names another task's job (copied by hand through the store's API; same rows) is not this
+    task's: its job is left to its task. Before, only the job's name was compared with the entry's own, so the
+    other task's half-filled job was filled and started by this one."""
+    theirs = Store()
+    with pytest.raises(WorkerLost):
+        run_try(theirs, 1, lose_at=lose_at, after=True, task_id="other_upsert")
+    mine = Store()
+    mine.set(STORE_KEY, theirs.get(STORE_KEY))
+    summary, _ = run_try(mine, 2)
+
+    assert "is not this task's" in task_logs()
+    other = [job for job in salesloft_simulator.bulk_jobs.jobs.values() if "other_upsert" in str(job.name)]
+    assert [job.state for job in other] == ["open"]  # left to the other task's retry
+    assert summary["bulk_job_id"] != other[0].id and summary["created"] == VALID
+
+
+def test_a_try_failed_on_its_results_is_retried_on_the_same_job(
+    salesloft_simulator: SalesloftSimulator, small_uploads: None
+) -> None:
+    """A try that fails after its job ran (more failed rows than ``max_failed_rows``) keeps its entry: the
+    retry reads the same job's results again instead of uploading every record into a second job."""
+    salesloft_simulator.set_faults(lost_result_share=1.0)  # no record gets a result: every row failed
+    store = Store()
+    for try_number in (1, 2):
+        with pytest.raises(Exception, match="failed"):
+            run_try(store, try_number, max_failed_rows=0)
+
+    assert len(salesloft_simulator.bulk_jobs.jobs) == 1
+    assert uploaded_emails(salesloft_simulator, ROWS) == Counter(row["email"] for row in ROWS[:-2])
