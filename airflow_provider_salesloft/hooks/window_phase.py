@@ -130,3 +130,8 @@ class WindowPhase:
             self.interval = None
             self.from_prior = False
         self.prior_refuted = True
+
+
+def width(interval: tuple[float, float]) -> float:
+    """How long the interval ``(lo, hi]`` is."""
+    return interval[1] - interval[0]
