@@ -2,13 +2,13 @@
 
 Salesloft answers a spent window with a 429 and no ``Retry-After``; when the ``x-ratelimit-*`` headers do
 not reach the hook either, what a task can see is which of its requests were let through and which were
-refused. In a window whose start is known (its first request came after a 429 and was answered, or the
-window surely began at a moment the pacer chose), the cost answered before its first 429 is the limit, as
-far as this task can tell (other clients of the team spending make it lower: pacing on it is then cautious,
-never past the share). The pacer then counts what it spends in each window against that limit, as it would
-count ``remaining`` from the headers. Until then it is not paced: the first window a run sees is counted
-from the middle (and may have turned unseen), so its count could be up to twice the limit, and pacing on it
-would spend past the share without a 429 to correct it.
+refused. In a window whose start is known (its first request was sent after a 429 had been *answered*, and
+was let through; or the window surely began at a moment the pacer chose), the cost answered before its
+first 429 is the limit, as far as this task can tell (other clients of the team spending make it lower:
+pacing on it is then cautious, never past the share). The pacer then counts what it spends in each window
+against that limit, as it would count ``remaining`` from the headers. Until then it is not paced: the first
+window a run sees is counted from the middle (and may have turned unseen), so its count could be up to twice
+the limit, and pacing on it would spend past the share without a 429 to correct it.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ class HeaderlessLimit:
         self.measured = False  # ``limit`` was counted over a whole window (else it is only a rough guess)
         self.spent = 0  # cost answered (not refused) in the current window
         self.whole_window = False  # ``spent`` counts from the window's start
-        self.refused_at: float | None = None  # send time of the latest 429 in the current window
+        self.refused_at: float | None = None  # when the latest 429 of the current window was answered
 
     def answered(self, sent_at: float, cost: int) -> bool:
         """A request sent at ``sent_at`` was let through. True when it shows that a new window began (it was
-        sent after a 429): the caller moves the window's phase, and counting restarts with it."""
+        sent after a 429 was answered): the caller moves the window's phase, and counting restarts with it."""
         turned = self.refused_at is not None and sent_at > self.refused_at
         if turned:
             self.new_window()
@@ -36,13 +36,16 @@ class HeaderlessLimit:
             self.limit = self.spent  # sent before the 429, let through in its window: the limit is higher
         return turned
 
-    def refused(self, sent_at: float) -> bool:
-        """A request sent at ``sent_at`` was answered 429: the window is spent, at ``spent``. True when that
+    def refused(self, at: float) -> bool:
+        """A request was answered 429 at ``at``: the window is spent, at ``spent``. One sent after ``at``
+        and let through shows a new window; one sent before it (while the refused one was in flight) does
+        not, since the server may have taken it first (on a loaded machine a request let out later can reach
+        the server sooner; taken for a turn, it put the phase where no window starts). True when that
         says the phase is off rather than the limit: refused before half the limit was let through since
         the turn (a turn that did not come when expected, or one inferred from requests that reached the
         server in another order than they were let out, as on a loaded machine); the limit stays."""
-        if self.refused_at is None or sent_at > self.refused_at:
-            self.refused_at = sent_at
+        if self.refused_at is None or at > self.refused_at:
+            self.refused_at = at
         if self.limit is not None and 2 * self.spent < self.limit:
             return True
         if self.whole_window or self.limit is None:

@@ -2,8 +2,9 @@
 
 With the ``x-ratelimit-*`` headers, an answer tells what is left and ``remaining`` jumping back up shows a
 window's turn. Without them (a proxy strips them; Salesloft sends no ``Retry-After``) no answer shows a turn
-unless a 429 came first: a request sent after a 429 and answered shows that a window began between its
-sending and its answer. So:
+unless a 429 came first: a request sent after a 429 was answered, and let through, shows that a window began
+between its sending and its answer. (One sent while the refused one was in flight shows nothing: the server
+may have taken it first.) So:
 
 * until the phase is learned (an interval where windows start, at most half a window wide) or the limit is
   measured (:mod:`.headerless_limit`), the pacer does not pace: it spends to the next 429, which shows the
@@ -59,12 +60,12 @@ class HeaderlessPacing:
         by its answer (it was sent after a 429, and charged somewhere between its sending and its answer)."""
         return self.count.answered(sent_at, cost)
 
-    def wrong_turn(self, sent_at: float, probe: bool) -> bool:
-        """A request sent at ``sent_at`` (``probe``: alone, at the predicted turn) was answered 429. True when
-        that says the predicted turn was wrong rather than the window spent: with headers, when it was a
-        probe; without, when it came too soon after the turn (see :meth:`.HeaderlessLimit.refused`, which
-        also counts the 429)."""
-        return self.count.refused(sent_at) if self.active else probe
+    def wrong_turn(self, now: float, probe: bool) -> bool:
+        """A request (``probe``: alone, at the predicted turn) was answered 429 ``now``. True when that says
+        the predicted turn was wrong rather than the window spent: with headers, when it was a probe; without,
+        when it came too soon after the turn (see :meth:`.HeaderlessLimit.refused`, which also counts the
+        429)."""
+        return self.count.refused(now) if self.active else probe
 
     def guess_phase_from_prior(self, now: float, offset: float) -> None:
         """The minute-aligned prior where it may be used (``offset``: epoch minus the clock): with headers.

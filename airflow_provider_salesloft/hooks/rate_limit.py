@@ -323,7 +323,7 @@ class RateLimitPacer:
             elif stale:
                 pass  # sent before the latest known window start: tells nothing about the current window
             elif status == 429:
-                if self._headerless.wrong_turn(sent_at, self._need_probe) and self._spend.in_flight <= 0:
+                if self._headerless.wrong_turn(self._clock(), probe) and self._spend.in_flight <= 0:
                     # A probe at the predicted window start found it spent (without headers: soon after the
                     # turn), and nobody else spends: the guess was wrong. (Others may have spent it.)
                     self._windows.forget()

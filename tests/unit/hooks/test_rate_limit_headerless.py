@@ -137,3 +137,30 @@ def test_the_limit_is_measured_only_over_a_whole_window_and_not_by_a_window_that
     # the server before it, in the old window), not a limit of 1 (which left a run one request a window)
     assert seen.refused(62.0)
     assert seen.limit == 21
+
+
+def test_a_request_sent_while_the_refused_one_was_in_flight_is_not_taken_for_a_turn() -> None:
+    """Seen under load in the simulation (windows [25, 25, 25, 3], 9 429s): A and B in flight, A let out
+    first but reaching the server after B took the window's last unit; A's 429 came back first, B's 200 after
+    it. B was taken for a window's turn, which put the phase where no window starts: the pacer then counted
+    the next real window as the old one and spent it twice. Only a request sent after the 429 was answered
+    shows a turn."""
+    clock = Clock()
+    clock.now = 10.0
+    pacer = RateLimitPacer(share=0.9, window_s=WINDOW_S, clock=clock, wall_clock=clock)
+    for _ in range(23):
+        assert pacer.try_acquire()[0]
+        sent_at = clock.now
+        clock.now += 0.01
+        pacer.release(1, sent_at, 200, {})
+    assert pacer.try_acquire()[0]
+    a_sent = clock.now
+    clock.now += 0.001
+    assert pacer.try_acquire()[0]
+    b_sent = clock.now
+    clock.now += 0.01
+    pacer.release(1, a_sent, 429, {})  # A reached the server second: the window was spent
+    clock.now += 0.001
+    pacer.release(1, b_sent, 200, {})  # B, let out after A, took the window's last unit before it
+    assert pacer._windows.interval is None  # no turn seen: the phase is still to be learned
+    assert pacer.limit_estimate == 24  # B was let through in the spent window: the limit is one higher
