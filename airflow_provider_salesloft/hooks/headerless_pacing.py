@@ -14,7 +14,8 @@ may have taken it first.) So:
   could not tell which window a request lands in); from then on it keeps to the share as it would with
   ``remaining`` from the headers;
 * the minute-aligned prior is not used (only a 429 then an answer shows a turn), and a wait for the next
-  window ends at the end of the interval, never in its middle (an answer there tells nothing).
+  window ends at the end of the interval (an answer in its middle tells nothing unless a 429 spent the
+  window; then, while the interval is too wide to count windows by time, a probe in its middle narrows it).
 """
 
 from __future__ import annotations
@@ -74,6 +75,16 @@ class HeaderlessPacing:
             self._windows.guess_from_prior(now, offset)
         elif self._windows.from_prior:
             self._windows.forget()
+
+    def at_end(self, width: float) -> bool:
+        """Whether a wait for the next window, which starts in an interval ``width`` wide, ends at the end of
+        the interval rather than in its middle (where a probe narrows it). Without headers a probe in the
+        middle tells something only once a 429 spent the window (refused there: the old window; let through:
+        the new one), and costs a 429 when early: so only then, and only while the interval is too wide to
+        count windows by time (else the run would spend every window up to a 429)."""
+        if not self.active:
+            return False
+        return self.count.refused_at is None or width <= PHASE_KNOWN_WIDTH * self._windows.window_s
 
     def phase_known(self) -> bool:
         """Whether windows start in a learned interval narrow enough to count a window's spend by time."""

@@ -183,9 +183,9 @@ class RateLimitPacer:
             lo, hi = max(upcoming[0], now), upcoming[1]
             # Probe the middle of the uncertain interval until it is narrow; then enter at its end. With
             # other clients spending the team's budget, every task's probes landing in the old window would
-            # add up past the share (and without headers a probe there tells nothing): enter at the end.
-            narrow = hi - lo <= PHASE_PRECISION * self.window_s
-            moment = hi if narrow or self._spend.in_flight > 0 or self._headerless.active else (lo + hi) / 2
+            # add up past the share: enter at the end at once (without headers: HeaderlessPacing.at_end).
+            narrow = hi - lo <= PHASE_PRECISION * self.window_s or self._headerless.at_end(hi - lo)
+            moment = hi if narrow or self._spend.in_flight > 0 else (lo + hi) / 2
         self._blocked_until = max(self._blocked_until, moment, now)
         self._need_probe = True
         self._load_due = self._load_due or self._store is not None  # the team may know the turn better

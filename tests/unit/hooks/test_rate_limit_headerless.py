@@ -164,3 +164,30 @@ def test_a_request_sent_while_the_refused_one_was_in_flight_is_not_taken_for_a_t
     pacer.release(1, b_sent, 200, {})  # B, let out after A, took the window's last unit before it
     assert pacer._windows.interval is None  # no turn seen: the phase is still to be learned
     assert pacer.limit_estimate == 24  # B was let through in the spent window: the limit is one higher
+
+
+def spend_to_a_429(pacer: RateLimitPacer, clock: Clock, let_through: int) -> None:
+    """``let_through`` requests answered 200 one after another, then one answered 429 (no headers)."""
+    for status in [200] * let_through + [429]:
+        assert pacer.try_acquire()[0], clock.now
+        sent_at = clock.now
+        clock.now += 0.01
+        pacer.release(1, sent_at, status, {})
+
+
+def test_a_turn_located_too_widely_to_count_windows_is_narrowed_by_a_probe_after_the_next_429() -> None:
+    """Seen under load in the simulation (windows [25, 25, 25, 3]): every request 429'd in the first window
+    waited the retry's least wait (1 s, half of the 2-s window) before the next went out, so the turn was
+    located only to an interval wider than half a window: too wide to count windows by time, so the next
+    windows were spent up to a 429 too, and nothing narrowed it (the wait always ended at the interval's
+    end). After a 429, the wait ends in the middle of such an interval: its answer narrows it."""
+    random.seed(1)
+    clock = Clock()
+    clock.now = 10.0
+    pacer = RateLimitPacer(share=0.9, window_s=WINDOW_S, clock=clock, wall_clock=clock)
+    spend_to_a_429(pacer, clock, 24)
+    clock.now += 1.0  # the retries' least wait: no probe in between
+    spend_to_a_429(pacer, clock, 24)  # a new window (its first answer shows the turn), spent, measured
+    lo, hi = pacer._windows.next_start(clock.now) or (0.0, 0.0)
+    assert hi - lo > 0.5 * WINDOW_S  # the turn is known only to more than half a window
+    assert math.isclose(clock.now + pacer.wait_after_rate_limit(), (lo + hi) / 2)  # a probe in its middle
