@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from deployment import Deployment
 
+from airflow_provider_salesloft.hooks.token_seal import open_sealed
+from airflow_provider_salesloft.hooks.token_store import store_key
 from airflow_provider_salesloft.testing import DEFAULT_API_KEY, SalesloftSimulator
 
 HERE = Path(__file__).parent
@@ -133,7 +135,8 @@ def test_parallel_oauth_tasks_survive_revocations(deployment: Deployment, sim: S
     on_cadence = sim.memberships_on(11)
     assert sorted(ids) == sorted(on_cadence[1501 + n]["id"] for n in range(OAUTH_ADDS))
     assert sim.stats.unauthorized > 0  # tokens really were revoked under the tasks
-    stored = json.loads(deployment.variable("salesloft_oauth_token__salesloft_oauth") or "{}")
+    store = store_key("salesloft_oauth")  # sealed under the client secret
+    stored = open_sealed(deployment.variable(store) or "", client_secret=CLIENT_SECRET, context=store)
     assert list(sim.refresh_tokens) == [stored["refresh_token"]]  # the chain is intact: one live, stored
 
 

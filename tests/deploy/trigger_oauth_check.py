@@ -8,11 +8,12 @@ Called from ``test_deploy.py`` (it needs that module's running deployment); not 
 
 from __future__ import annotations
 
-import json
 import time
 
 from deployment import Deployment
 
+from airflow_provider_salesloft.hooks.token_seal import open_sealed
+from airflow_provider_salesloft.hooks.token_store import store_key
 from airflow_provider_salesloft.testing import SalesloftSimulator
 
 ROWS = 200
@@ -70,7 +71,8 @@ def check_deferred_oauth_upsert(deployment: Deployment, sim: SalesloftSimulator)
     assert all(emails.count(f"oauth-deferred{n}@example.com") == 1 for n in range(ROWS))
 
     # The chain is intact: one live refresh token, the one in the store.
-    stored = json.loads(deployment.variable("salesloft_oauth_token__salesloft_oauth") or "{}")
+    store, (secret,) = store_key("salesloft_oauth"), sim.oauth.oauth_clients.values()  # sealed under it
+    stored = open_sealed(deployment.variable(store) or "", client_secret=secret, context=store)
     assert list(sim.refresh_tokens) == [stored["refresh_token"]]
     # Nothing the trigger ran with or logged holds a token or the client secret.
     written = deployment.everything_written()
