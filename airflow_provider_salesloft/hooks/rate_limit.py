@@ -124,6 +124,7 @@ class RateLimitPacer:
         self._limit = LimitEstimate()
         self._costs = RouteCosts()
         self.remaining: int | None = None
+        self._remaining_read_at: float | None = None  # when an answer's header last set it (None: a 429 did)
         self._answers = 0
         self._need_probe = False
         self._inflight = 0
@@ -161,7 +162,7 @@ class RateLimitPacer:
 
     def _new_window(self) -> None:
         """Counts kept per window start afresh: others' spend, the slow start, the limit's window."""
-        self._spend.restart()
+        self._spend.restart(limit=self.limit_estimate)
         self._fresh_cost = 0
         self._limit.new_window()
 
@@ -199,7 +200,8 @@ class RateLimitPacer:
         limit = self.limit_estimate or 0
         probe = max(math.ceil(PROBE_RESERVE * limit), self._costs.largest())  # a probe of any route fits
         base = max((1.0 - self.share) * limit, float(probe))
-        others = math.ceil(self._spend.in_flight * FOREIGN_CAUTION)  # what other clients may have in flight
+        # What other clients may have in flight (never more than the limit, which may have decayed since)
+        others = math.ceil(min(self._spend.in_flight, limit) * FOREIGN_CAUTION)
         return base + others
 
     def _may_claim(self, cost: int) -> bool:
@@ -328,6 +330,7 @@ class RateLimitPacer:
                     # turn), and nobody else spends: the guess was wrong. (Others may have spent it.)
                     self._windows.forget()
                 self.remaining = 0
+                self._remaining_read_at = None
                 self._windows.saw_same(sent_at, self._wall_offset())
                 if probe:
                     self.stats.early_probes += 1
@@ -339,6 +342,7 @@ class RateLimitPacer:
                     if self._headerless.answered(sent_at, cost):  # charged by its answer: a window began
                         self._saw_window_start(self._clock())
                     self.remaining = self._headerless.remaining()
+                    self._remaining_read_at = None  # counted, not read from a header
                 else:
                     self._read_headers(sent_at, headers, cost, probe, route)
                 self._fresh_cost += cost
@@ -356,12 +360,18 @@ class RateLimitPacer:
         self._costs.learn(route, charged)
         if self._store is not None and self._limit.to_share(self._shared.limit if self._shared else None):
             self._save_due = True
-        if self.remaining is not None and remaining > self.remaining + self._inflight_cost + charged:
+        # A lone request sent after ``remaining`` was read is charged after all that reading counts: in the
+        # same window it shows less. (Else answers in flight may arrive out of order.) Without this, a task
+        # held to one request a window never saw a window begin, and a wrong limit never decayed.
+        after = probe and self._remaining_read_at is not None and sent_at >= self._remaining_read_at
+        slack = -1 if after else self._inflight_cost + charged
+        if self.remaining is not None and remaining > self.remaining + slack:
             self._saw_window_start(sent_at)  # remaining went back up
             self.remaining = remaining
         else:
             self._windows.saw_same(sent_at, self._wall_offset())
             self.remaining = remaining if self.remaining is None else min(self.remaining, remaining)
+        self._remaining_read_at = self._clock()
         if probe:  # a lone request after a pause: a new starting point, not a measure of others' pace
             self._spend.restart(sent_at, remaining)
             self._fresh_cost = 0
