@@ -83,16 +83,19 @@ class VariableTokenStore:
         self.legacy_key = legacy_store_key(conn_id)
         self._client_secret = client_secret
         self._warned = False
+        self._legacy_seen = False  # read 0.1.0's Variable: delete it once the new one is saved
 
     def load(self) -> StoredToken | None:
-        """Read the Variable (moving a 0.1.0 one to the new name, sealed); None if absent or unreadable."""
+        """Read the Variable (else 0.1.0's, deleted at the first save); None if absent or unreadable."""
         raw = read_variable(self.key)
         if raw:
             return self._open(raw, self.key)
         legacy = read_variable(self.legacy_key)
         tokens = self._open(legacy, self.legacy_key) if legacy else None
-        if tokens is not None:
-            self._migrate(tokens)
+        # Not written under the new name here: its refresh token is used at once, and another task may have
+        # done so already and stored the new one, which that write would overwrite with a revoked token.
+        # The first save deletes 0.1.0's Variable instead.
+        self._legacy_seen = self._legacy_seen or tokens is not None
         return tokens
 
     def save(self, tokens: StoredToken) -> None:
@@ -105,6 +108,8 @@ class VariableTokenStore:
                 f"cannot save the rotated Salesloft refresh token to Variable {self.key!r} "
                 f"({error.__class__.__name__})"
             ) from None
+        if self._legacy_seen:
+            self._delete_legacy()
 
     def _open(self, raw: str, key: str) -> StoredToken | None:
         try:
@@ -116,7 +121,7 @@ class VariableTokenStore:
                     self._warn_unopenable(key)
                     return None
             tokens = _tokens(document)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError, RecursionError):  # anyone with Variable access wrote it
             log.warning(
                 "Ignoring the Salesloft token store %s: it does not hold the tokens this provider writes "
                 "(delete it if nothing else uses it)",
@@ -145,15 +150,13 @@ class VariableTokenStore:
             self.conn_id,
         )
 
-    def _migrate(self, tokens: StoredToken) -> None:
+    def _delete_legacy(self) -> None:
         try:
-            self.save(tokens)
             delete_variable(self.legacy_key)
+            self._legacy_seen = False
             log.info("Moved the Salesloft token store from Variable %s to %s", self.legacy_key, self.key)
-        except Exception as error:  # the next task tries again; the tokens stay readable meanwhile
-            log.warning(
-                "Could not move Variable %s to %s: %s", self.legacy_key, self.key, type(error).__name__
-            )
+        except Exception as error:  # the next save tries again; what it holds is revoked by now
+            log.warning("Could not delete Variable %s: %s", self.legacy_key, type(error).__name__)
 
 
 def _tokens(data: Any) -> StoredToken:
