@@ -25,7 +25,8 @@ from airflow_provider_salesloft.operators import (
     UpsertPeopleOperator,
 )
 
-# Warehouse columns -> Salesloft person fields (columns named as person fields, and ``email``, map alone).
+# Warehouse columns -> Salesloft person fields (columns named as person fields,
+# and ``email``, map alone).
 FIELD_MAP = {"company": "person_company_name", "segment": "custom_fields.Segment"}
 # [END imports]
 
@@ -41,9 +42,19 @@ with DAG(
     @task
     def inbound_lead() -> list[dict[str, Any]]:
         """Stand-in for a form fill or a CRM event."""
-        return [{"email": "ada@analytical.example", "first_name": "Ada", "company": "Analytical Engines"}]
+        return [
+            {
+                "email": "ada@analytical.example",
+                "first_name": "Ada",
+                "company": "Analytical Engines",
+            },
+        ]
 
-    upsert = UpsertPeopleOperator(task_id="upsert_lead", rows=inbound_lead(), field_map=FIELD_MAP)
+    upsert = UpsertPeopleOperator(
+        task_id="upsert_lead",
+        rows=inbound_lead(),
+        field_map=FIELD_MAP,
+    )
     enroll = CreateCadenceMembershipOperator(
         task_id="enroll_lead", person_id=upsert.output["person_id"], cadence_id=10
     )
@@ -52,9 +63,14 @@ with DAG(
     # [START howto_operator_create_missing_people]
     @task
     def nightly_leads() -> list[dict[str, Any]]:
-        """Stand-in for the warehouse query: some leads are new to Salesloft, some are not."""
+        """Stand-in for the warehouse query: some leads are new, some are not."""
         new = [
-            {"email": f"new{n}@leads.example", "first_name": f"Lead {n}", "segment": "SMB"} for n in range(40)
+            {
+                "email": f"new{n}@leads.example",
+                "first_name": f"Lead {n}",
+                "segment": "SMB",
+            }
+            for n in range(40)
         ]
         known = [{"email": f"person{n}@example.com"} for n in range(1, 11)]
         return new + known

@@ -29,8 +29,12 @@ with DAG(
 
         hook = SalesloftHook()  # salesloft_conn_id="salesloft_default"
         cadence = hook.get_cadence(cadence_id)
-        members = hook.iter_cadence_memberships(cadence_id=cadence_id, currently_on_cadence=True)
-        people = {p["email_address"].lower(): p for p in hook.find_people_by_email(emails)}
+        members = hook.iter_cadence_memberships(
+            cadence_id=cadence_id,
+            currently_on_cadence=True,
+        )
+        found = hook.find_people_by_email(emails)
+        people = {p["email_address"].lower(): p for p in found}
         return {
             "cadence": cadence["name"],
             "on_cadence": sum(1 for _ in members),
@@ -38,7 +42,10 @@ with DAG(
             "do_not_contact": [e for e, p in people.items() if p.get("do_not_contact")],
         }
 
-    health = cadence_health(10, ["person1@example.com", "optout1@example.com", "nobody@example.com"])
+    health = cadence_health(
+        10,
+        ["person1@example.com", "optout1@example.com", "nobody@example.com"],
+    )
     # [END howto_hook_in_a_task]
 
     @task

@@ -53,7 +53,7 @@ with DAG(
     # [START howto_operator_remove_cadence_membership]
     @task(multiple_outputs=True)
     def churned() -> dict[str, int]:
-        """Stand-in for an event: a customer converted and must leave the cadence now."""
+        """Stand-in for an event: a customer converted and must leave now."""
         return {"person_id": 1039, "cadence_id": 11}
 
     lead = churned()

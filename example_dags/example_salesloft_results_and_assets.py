@@ -54,9 +54,11 @@ with DAG(
         task_id="sync_inbound_leads",
         sql="SELECT email FROM leads WHERE segment = 'inbound'",
         sql_conn_id=LEADS_CONN_ID,
-        cadence_id=10,  # literal: the task's outlet is salesloft://api.salesloft.com/cadences/10
+        # A literal: the task's outlet is salesloft://api.salesloft.com/cadences/10.
+        cadence_id=10,
         max_failed_rows=5,
-        results_table="salesloft_sync_results",  # one row per lead per run, created when missing
+        # One row per lead per run; the table is created when missing.
+        results_table="salesloft_sync_results",
     )
     # [END howto_results_and_assets]
     load_inbound_leads() >> sync
@@ -64,7 +66,8 @@ with DAG(
 # [START howto_cadence_asset_schedule]
 with DAG(
     dag_id="example_salesloft_cadence_10_changed",
-    schedule=[cadence_asset(10)],  # runs after each sync that wrote cadence 10's asset event
+    # Runs after each sync that wrote cadence 10's asset event.
+    schedule=[cadence_asset(10)],
     start_date=datetime(2025, 1, 1),
     catchup=False,
     tags=["example", "salesloft"],
@@ -72,10 +75,14 @@ with DAG(
 
     @task
     def follow_up() -> Any:
-        """Read what changed: each triggering event's extra has ``cadence_id``, ``rows_written`` and a count
-        per outcome (``added``, ``already_on_cadence``, ...)."""
+        """Read what changed: each triggering event's extra has ``cadence_id``,
+        ``rows_written`` and a count per outcome (``added``, ...)."""
         context: Any = get_current_context()
-        events = context.get("triggering_asset_events") or context.get("triggering_dataset_events") or {}
+        events = (
+            context.get("triggering_asset_events")  # Airflow 3
+            or context.get("triggering_dataset_events")  # Airflow 2
+            or {}
+        )
         extras = [event.extra for changes in events.values() for event in changes]
         print("CADENCE 10 CHANGED", extras)
         return extras

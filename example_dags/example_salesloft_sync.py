@@ -25,7 +25,8 @@ from airflow_provider_salesloft.operators.sync import OUTCOMES
 
 LEADS_CSV = Path(__file__).parent / "data" / "leads.csv"
 # [START leads_conn]
-LEADS_CONN_ID = "salesloft_leads_db"  # the warehouse: any connection with a common.sql hook
+# The warehouse: any connection with a common.sql hook.
+LEADS_CONN_ID = "salesloft_leads_db"
 # [END leads_conn]
 
 with DAG(
@@ -53,12 +54,17 @@ with DAG(
     # [START howto_operator_sync]
     sync = SyncCadenceMembershipsOperator(
         task_id="sync_leads_to_cadences",
-        sql="SELECT email, cadence_id FROM leads WHERE segment IN ('inbound', 'outbound')",
-        sql_conn_id=LEADS_CONN_ID,  # any common.sql / DB-API connection: Snowflake, Postgres, SQLite, ...
+        sql="""
+            SELECT email, cadence_id FROM leads
+            WHERE segment IN ('inbound', 'outbound')
+        """,
+        # Any common.sql / DB-API connection: Snowflake, Postgres, SQLite, ...
+        sql_conn_id=LEADS_CONN_ID,
         cadence_id=10,  # default for rows without cadence_id (also user_id, step_id)
-        max_failed_rows=5,  # a couple of malformed warehouse rows should not stop the night
+        max_failed_rows=5,  # a few malformed warehouse rows should not stop the night
         rate_limit_share=0.9,  # leave 10 % of the team's budget to other integrations
-        pool="salesloft_api",  # one Airflow pool per Salesloft team: parallel syncs share one budget
+        # One Airflow pool per Salesloft team: parallel syncs share one budget.
+        pool="salesloft_api",
     )
     # [END howto_operator_sync]
 

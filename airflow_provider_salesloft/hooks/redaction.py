@@ -1,4 +1,5 @@
-"""Secrets out of every text a server sends back: raw, URL-encoded and JSON-escaped.
+"""Secrets out of every text a server sends back: raw, URL-encoded (once or twice), HTML-escaped and
+JSON-escaped.
 
 A server may quote what it received in its answer: a form body (``client_secret=cs_Ab%2B9%2FxY%3DZq7``), a
 query string, a JSON document, an ``Authorization`` header. Every text taken from an answer (exception text,
@@ -9,6 +10,7 @@ forms it can take there (:func:`secret_forms`), and every bearer token.
 from __future__ import annotations
 
 import functools
+import html
 import json
 import re
 from collections.abc import Iterable
@@ -22,15 +24,19 @@ _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
 
 def secret_forms(secret: str) -> set[str]:
     """``secret`` as a server may quote it: raw; URL-encoded (``quote`` with and without ``/`` kept,
-    ``quote_plus``); and each of those JSON-escaped (non-ASCII as ``\\uXXXX`` or kept, ``/`` as ``\\/`` or
-    kept)."""
-    encoded = {
+    ``quote_plus``), and those URL-encoded again (a query string quoted inside another URL); each of these
+    HTML-escaped (an HTML error page); and each of all these JSON-escaped (non-ASCII as ``\\uXXXX`` or kept,
+    ``/`` as ``\\/`` or kept)."""
+    once = {
         secret,
         quote(secret, safe=""),
         quote(secret),
         quote_plus(secret),
         quote_plus(secret, safe="/"),
     }
+    twice = {quote(form, safe="") for form in once if "%" in form}
+    encoded = once | twice
+    encoded |= {html.escape(form) for form in encoded}
     forms = set(encoded)
     for form in encoded:
         for ascii_only in (True, False):
@@ -50,11 +56,10 @@ def _pattern(secrets: frozenset[str]) -> re.Pattern[str] | None:
 
 
 def _escaped(form: str) -> str:
-    """A regular expression of ``form`` whose ``%XX`` escapes match in either case (``%2b`` as ``%2B``)."""
-    parts = re.split(r"(%[0-9A-Fa-f]{2})", form)
-    return "".join(
-        f"%(?i:{part[1:]})" if part.startswith("%") and len(part) == 3 else re.escape(part) for part in parts
-    )
+    """A regular expression of ``form`` whose ``%XX`` and ``%25XX`` escapes match in either case (``%2b`` as
+    ``%2B``)."""
+    parts = re.split(r"(%(?:25)?[0-9A-Fa-f]{2})", form)  # once or twice encoded: %2B, %252B
+    return "".join(f"%(?i:{part[1:]})" if part.startswith("%") else re.escape(part) for part in parts)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -17,7 +17,8 @@ def test_the_readme_simulator_snippet_runs(monkeypatch: pytest.MonkeyPatch) -> N
 
     from airflow_provider_salesloft.testing import SalesloftSimulator
 
-    with SalesloftSimulator(latency_ms=(20, 50), error_503_share=0.05, rate_limit=600) as sim:
+    faults = {"latency_ms": (20, 50), "error_503_share": 0.05}
+    with SalesloftSimulator(rate_limit=600, **faults) as sim:
         os.environ["AIRFLOW_CONN_SALESLOFT_DEFAULT"] = sim.connection_uri_json()
         dag.test()
         assert 1001 in sim.memberships_on(cadence_id=10)

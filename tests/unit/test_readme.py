@@ -51,3 +51,22 @@ def test_every_python_block_is_a_region_of_a_file_the_tests_run(page: Path) -> N
 def test_the_docs_show_code() -> None:
     shown = sum(page.read_text().count("<!-- snippet: ") for page in PAGES)
     assert shown >= 7  # the checks above looked at something (one per operator page, hook, simulator, README)
+
+
+#: The widest code line the docs site shows whole: a code block at a 1280-pixel-wide window, beside the
+#: navigation and the table of contents, shows about 84 characters before it scrolls.
+WIDEST_CODE_LINE = 84
+FENCE = re.compile(r"^```(?P<lang>\w+)\n(?P<code>.*?)^```", re.S | re.M)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_code_block_fits_the_page(page: Path) -> None:
+    """Code a reader types or copies (any block with a language) is read without scrolling sideways;
+    blocks without one are a program's output, shown as printed."""
+    too_wide = [
+        f"{block['lang']}: {line}"
+        for block in FENCE.finditer(page.read_text())
+        for line in block["code"].splitlines()
+        if len(line) > WIDEST_CODE_LINE
+    ]
+    assert too_wide == [], f"lines wider than {WIDEST_CODE_LINE} characters (wrap them, or move comments up)"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_salesloft.exceptions import SalesloftError, SalesloftNotFoundError, error_summary
 from airflow_provider_salesloft.hooks.stopping import SalesloftStopped, check_stop, stop_on_exit
-from airflow_provider_salesloft.operators.person_upserts import PeopleUpserter, UpsertResult, use_bulk
 from airflow_provider_salesloft.operators.prechecks import Prechecks
+from airflow_provider_salesloft.operators.sync.creation import CreateOptions, MissingPeople
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.named import NamedPeople, usable_ids
 from airflow_provider_salesloft.operators.sync.people import (
@@ -28,24 +27,6 @@ from airflow_provider_salesloft.person_fields import person_fields
 
 if TYPE_CHECKING:
     from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
-
-
-@dataclass(frozen=True)
-class CreateOptions:
-    """How ``create_missing_people`` creates people.
-
-    :param field_map: column -> person field (see :mod:`~airflow_provider_salesloft.person_fields`).
-    :param bulk_threshold: people from which one bulk job is used (None: whichever costs fewer calls).
-    :param poll_interval_s: seconds between looks at the bulk job.
-    :param timeout_s: how long to wait for the bulk job.
-    :param job_name: the bulk job's unique name.
-    """
-
-    field_map: dict[str, str]
-    bulk_threshold: int | None
-    poll_interval_s: float
-    timeout_s: float
-    job_name: str
 
 
 def chunks(rows: Iterable[Any], size: int) -> Iterator[list[tuple[int, Any]]]:
@@ -104,8 +85,7 @@ class SyncRun:
         self.duplicate_emails_resolved = 0
         self._lookup_lock = threading.Lock()
         self.create = create
-        self.to_create: dict[str, list[PlannedRow]] = {}  # lower-cased email -> rows waiting for a person
-        self.bulk_job_id: int | None = None
+        self.missing = MissingPeople(hook, report, self.prechecks, self.named, create) if create else None
 
     def run(self, numbered_chunks: Iterable[list[tuple[int, Any]]]) -> None:
         """Plan and write chunk after chunk; once stopped (:mod:`~airflow_provider_salesloft.hooks.stopping`),
@@ -127,7 +107,7 @@ class SyncRun:
                 self._apply(pool, self._plan_or_fail(planned))
                 self.report.maybe_log_progress(self.hook.pacer.stats.requests)
             check_stop(self.hook.pacer)
-            if self.to_create:
+            if self.missing:
                 self._create_missing(pool)
                 check_stop(self.hook.pacer)
             if self.mirror is not None:
@@ -179,8 +159,8 @@ class SyncRun:
                 candidates = [person] if person is not None else []
             else:
                 candidates = by_email.get(str(row.email).lower(), [])
-            if not candidates and row.person_id is None and self.create is not None:
-                self.to_create.setdefault(str(row.email).lower(), []).append(row)
+            if not candidates and row.person_id is None and self.missing is not None:
+                self.missing.wait_for_person(row)
                 continue
             try:
                 outcome = self._decide(row, candidates)
@@ -246,85 +226,18 @@ class SyncRun:
         return self.members[cadence_id]
 
     # -- create_missing_people -----------------------------------------------------------------------------
+    @property
+    def bulk_job_id(self) -> int | None:
+        """The bulk job that created the missing people, if one did."""
+        return self.missing.bulk_job_id if self.missing is not None else None
+
     def _create_missing(self, pool: ThreadPoolExecutor) -> None:
         """Create the people no email found (one call each, or one bulk job), then add them like the rest."""
-        assert self.create is not None
+        assert self.missing is not None
         if self.dry_run:
-            for rows in self.to_create.values():
-                self._would_create(rows)
-            self.to_create.clear()
-            return
-        upserter = PeopleUpserter(self.hook, "email_address", prechecks=self.prechecks)
-        people = [
-            (email, {**(rows[0].fields or {}), "email_address": rows[0].email})
-            for email, rows in self.to_create.items()
-        ]
-        try:
-            if use_bulk(len(people), self.create.bulk_threshold):
-                job_id = upserter.start_job(self.create.job_name, (fields for _, fields in people))
-                self.bulk_job_id = job_id
-                job = self.hook.wait_for_bulk_job(job_id, self.create.poll_interval_s, self.create.timeout_s)
-                processed = job.get("processed")
-                results = upserter.job_results(job_id, processed if isinstance(processed, int) else None)
-            else:
-                results = upserter.one_by_one(pool, people)
-            with stop_on_exit(self.hook.pacer):
-                to_add = [row for result in results for row in self._created(result)]
-        except SalesloftError as error:  # the job could not be run or read: every waiting row says why
-            to_add = []
-            self._fail_waiting(f"could not create the person: {error_summary(error)}")
-        self._fail_waiting("Salesloft returned no result for this person's creation")
-        self._apply(pool, to_add)
-
-    def _created(self, result: UpsertResult) -> list[PlannedRow]:
-        """Decide the rows waiting for ``result``'s person: the ones to add now (others are recorded)."""
-        rows = self.to_create.pop(result.key, [])
-        if result.person is None:
-            for row in rows:
-                self.report.record(
-                    row.outcome(
-                        Outcome.INVALID if result.invalid else Outcome.FAILED,
-                        reason=f"could not create the person: {result.error}",
-                    )
-                )
-            return []
-        to_add = []
-        for row in rows:
-            self.named.name(row.cadence_id, [result.person])
-            row.created = result.upsert_type == "create"
-            outcome = self._decide(row, [result.person])
-            if outcome is None:
-                to_add.append(row)
-            else:
-                self.report.record(outcome)
-        return to_add
-
-    def _would_create(self, rows: list[PlannedRow]) -> None:
-        """Dry run: the rows of one email that would be created and added (repeated cadences: duplicates)."""
-        cadences: set[int] = set()
-        for row in rows:
-            if row.cadence_id in cadences:
-                self.report.record(row.outcome(Outcome.DUPLICATES))
-                continue
-            cadences.add(row.cadence_id)
-            problem = self._cadence_problem(row.cadence_id, row.step_id)
-            unreachable = unreachable_reason({"id": "to be created", **(row.fields or {})})
-            if problem is not None:
-                self.report.record(row.outcome(Outcome.INVALID, reason=problem))
-            elif unreachable is not None:
-                self.report.record(
-                    row.outcome(Outcome.DO_NOT_CONTACT, reason=f"would be created; {unreachable}")
-                )
-            else:
-                self.report.record(
-                    row.outcome(Outcome.CREATED_AND_ADDED, reason="dry run: would be created and added")
-                )
-
-    def _fail_waiting(self, reason: str) -> None:
-        for rows in self.to_create.values():
-            for row in rows:
-                self.report.record(row.outcome(Outcome.FAILED, reason=reason))
-        self.to_create.clear()
+            self.missing.would_create()
+        else:
+            self._apply(pool, self.missing.create(pool, self._decide))
 
     # -- mirror ------------------------------------------------------------------------------------------
     def _mirror(self, pool: ThreadPoolExecutor) -> None:

@@ -20,7 +20,8 @@ from airflow_provider_salesloft.operators.base import SalesloftBaseOperator
 from airflow_provider_salesloft.operators.input_rows import check_rows_or_sql, input_rows
 from airflow_provider_salesloft.operators.person_upserts import bulk_job_name
 from airflow_provider_salesloft.operators.prechecks import before_first
-from airflow_provider_salesloft.operators.sync.engine import CreateOptions, SyncRun, chunks
+from airflow_provider_salesloft.operators.sync.creation import CreateOptions
+from airflow_provider_salesloft.operators.sync.engine import SyncRun, chunks
 from airflow_provider_salesloft.operators.sync.mirror import MirrorOptions
 from airflow_provider_salesloft.operators.sync.report import SyncReport
 from airflow_provider_salesloft.operators.sync.rows import Outcome
@@ -316,7 +317,8 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
         results_table: dict[str, Any] | None = None,
     ) -> None:
         """Log and push the summary of an interrupted sync: what was done (every row with an outcome, every
-        add in flight included) and what was not (``rows_not_done``; None when the input's size is unknown).
+        add in flight included) and what was not (``rows_not_done``; None when the input's size is unknown;
+        a mirror's ``removals_not_done``: None when it stopped before planning its removals).
         """
         if "pacer" not in vars(self.hook):  # no request was made (e.g. the query failed): nothing to say
             return
@@ -325,6 +327,7 @@ class SyncCadenceMembershipsOperator(SalesloftBaseOperator):
             run,
             stopped=self.hook.pacer.stopped or f"interrupted by {type(error).__name__}",
             rows_not_done=None if total is None else total - report.rows,
+            **({"removals_not_done": report.removals_not_done()} if self.mode == "mirror" else {}),
             **({"results_table": results_table} if results_table else {}),
         )
         self.push_partial_summary(context, "sync", summary)

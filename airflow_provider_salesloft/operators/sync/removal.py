@@ -80,6 +80,7 @@ class MemberRemoval:
             for cadence, person, membership in removals:
                 self.report.record_removal(cadence, person, membership.get("id"), "dry run: would be removed")
             return None
+        self.report.removals_planned = len(removals)
         with stop_on_exit(self.hook.pacer):  # interrupted: the pool's shutdown starts no queued removal
             futures = [pool.submit(self._remove, removal) for removal in removals]
             for (cadence, person, membership), future in zip(removals, futures, strict=True):

@@ -61,6 +61,7 @@ class SyncReport:
         self.removed = 0
         self.removal_failed = 0
         self.removals: list[dict[str, Any]] = []  # the first removals (or would-be removals), for the summary
+        self.removals_planned: int | None = None  # the mirror's removals to send, once planned
         self._log = log
         self._total = total
         self._stream = stream
@@ -116,6 +117,12 @@ class SyncReport:
             "removals": self.removals,
             "mirror_refused": refused,
         }
+
+    def removals_not_done(self) -> int | None:
+        """Planned removals with no outcome (the sync stopped before them); None before the plan."""
+        if self.removals_planned is None:
+            return None
+        return self.removals_planned - self.removed - self.removal_failed
 
     def _list(self, into: list[dict[str, Any]], outcome: RowOutcome) -> None:
         """Add the row's line to a summary list, while the lists stay within their byte budget."""

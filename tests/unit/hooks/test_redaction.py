@@ -1,8 +1,9 @@
 """No secret leaves through text a server sent back, in any form it may quote it: raw, URL-encoded
-(``quote``, ``quote_plus``) or JSON-escaped."""
+(``quote``, ``quote_plus``, once or twice), HTML-escaped or JSON-escaped."""
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -32,13 +33,15 @@ def every_form(*secrets: str) -> set[str]:
     """Each secret as a server may quote it, percent-escapes in both cases."""
     forms: set[str] = set()
     for secret in secrets:
-        encoded = {
+        once = {
             secret,
             quote(secret, safe=""),
             quote(secret),
             quote_plus(secret),
             quote_plus(secret, safe="/"),
         }
+        encoded = once | {quote(form, safe="") for form in once if "%" in form}  # a URL inside a URL
+        encoded |= {html.escape(form) for form in encoded}  # an HTML error page
         for form in encoded | {lower_escapes(form) for form in encoded}:
             forms.update({form, json.dumps(form)[1:-1], json.dumps(form, ensure_ascii=False)[1:-1]})
     return forms
