@@ -38,13 +38,6 @@ AIRFLOW_BUGS = {
             "(apache/airflow#55062, fixed in 3.1); the single add with ids from XComs is shown by "
             "test_optional_ids_reach_salesloft"
         ),
-        "tests/e2e/test_oauth.py::test_rotating_refresh_token_survives_expiry_twice_in_a_row": (
-            "Airflow 3.0's dag.test() runs tasks with an in-process supervisor that logs every request at "
-            "debug, a PutVariable request's value (the token store) included, so the test's log scan finds "
-            "the refresh token (fixed in 3.1). A 3.0 deployment's scheduler prints the same lines: "
-            "make test-deploy-lines shows OAuth rotation in the worker and the triggerer on 3.0.6, and that "
-            "Airflow's lines are the only ones holding a secret"
-        ),
     },
 }
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 
-from airflow_lines import leaks
 from deployment import Deployment
 
 from airflow_provider_salesloft.hooks.token_seal import open_sealed
@@ -76,7 +75,6 @@ def check_deferred_oauth_upsert(deployment: Deployment, sim: SalesloftSimulator)
     stored = open_sealed(deployment.variable(store) or "", client_secret=secret, context=store)
     assert list(sim.refresh_tokens) == [stored["refresh_token"]]
     # Nothing the trigger ran with or logged holds a token or the client secret (Airflow 3.0's scheduler
-    # prints the task's token-store writes itself: airflow_lines.SUPERVISOR_LEAK, shown by the xfail of
-    # test_no_secret_in_any_log_or_table there; nothing else may hold one).
-    found = leaks(deployment.where_written([*sim.issued_secrets, "deploy-client-secret"]))
+    # prints each token-store write: sealed, it holds none).
+    found = deployment.where_written([*sim.issued_secrets, "deploy-client-secret"])
     assert not found, {place: lines[:3] for place, lines in found.items()}
