@@ -64,11 +64,6 @@ REMAINING_HEADER = "x-ratelimit-remaining-minute"
 COST_HEADER = "x-ratelimit-endpoint-cost"
 #: While the window's start is unknown, probe this often (share of a window).
 PROBE_EVERY = 0.2
-#: The same in a task's first window (no start seen yet) where answers tell what is left. A task spends its
-#: share in a small part of a window, so entering the next one up to this late costs it no use; and every
-#: blind probe that finds the old window is spent past the share (at a share of 1.0, a 429): with adds
-#: costing 3, the probes took the team's first window to 112-115 % of its share (fake-clock model).
-COUNTED_PROBE_EVERY = 0.4
 #: Share of the limit kept unspent for probes, so that a probe finds budget instead of a 429.
 PROBE_RESERVE = 0.01
 #: Share of the estimate of what other clients have in flight kept in reserve. Less than all of it: near the
@@ -124,7 +119,6 @@ class RateLimitPacer:
         self._shared: TeamWindow | None = None  # the team's window as last read or written
         self._store_checked_for_probe = False
         self._probing_at: float | None = None  # a blind probe of ours found the old window (epoch), to tell
-        self._probe_sent_at: float | None = None  # a blind probe of ours went out (epoch), to tell the team
         self._invalid_window_noted = False
         self._cond = threading.Condition()
         self._limit = LimitEstimate()
@@ -192,15 +186,9 @@ class RateLimitPacer:
         self._load_due = self._load_due or self._store is not None  # the team may know the turn better
 
     def _probe_gap(self) -> float:
-        """Seconds to the next probe while the window's start is unknown: about :meth:`_probe_every` of a
-        window, at random, so that the tasks of a team that all wait do not probe at the same moment."""
-        return self._probe_every() * random.uniform(0.5, 1.5)
-
-    def _probe_every(self) -> float:
-        """Seconds between blind probes, on average: :data:`COUNTED_PROBE_EVERY` of a window in the task's
-        first window once answers told what is left, else :data:`PROBE_EVERY`."""
-        cold = self.remaining is not None and self._windows.started_at is None
-        return (COUNTED_PROBE_EVERY if cold else PROBE_EVERY) * self.window_s
+        """Seconds to the next probe while the window's start is unknown: about PROBE_EVERY of a window,
+        at random, so that the tasks of a team that all wait do not probe at the same moment."""
+        return PROBE_EVERY * self.window_s * random.uniform(0.5, 1.5)
 
     def _reserve(self) -> float:
         limit = self.limit_estimate or 0
@@ -296,10 +284,6 @@ class RateLimitPacer:
         if self.remaining is not None and self._inflight_cost + cost > max(cost, self._fresh_cost):
             return False, 0.05  # slow start, by cost: in flight at most what was answered since the start
         self._store_checked_for_probe = False
-        if self._need_probe and self._windows.interval is None and self._store is not None:
-            # A blind probe: the team learns at once that it is asked, so the others wait their turn.
-            self._probe_sent_at, self._save_due = now + self._wall_offset(), True
-            self._cond.notify_all()  # a waiting thread writes it
         self.stats.probes += self._need_probe
         self._inflight += 1
         self._inflight_cost += cost
@@ -428,10 +412,9 @@ class RateLimitPacer:
         self._shared = window
         if window is None:
             return
-        asked = max((at for at in (window.probed_at, window.probe_sent_at) if at is not None), default=None)
-        if self._need_probe and self._windows.interval is None and asked is not None:
-            since = self._wall_clock() - asked
-            if 0 <= since < 0.8 * self._probe_every():  # another task of the team just probed
+        if self._need_probe and self._windows.interval is None and window.probed_at is not None:
+            since = self._wall_clock() - window.probed_at
+            if 0 <= since < 0.8 * PROBE_EVERY * self.window_s:  # another task of the team just probed
                 self._blocked_until = self._clock() - since + self._probe_gap()
                 self._store_checked_for_probe = False
         self._limit.adopt_stored(window.limit)
@@ -465,11 +448,9 @@ class RateLimitPacer:
         phase = None if self._windows.from_prior else self._windows.interval  # a guess is not news
         starts = None if phase is None else (phase[0] + offset, phase[1] + offset)
         probed_at, self._probing_at = self._probing_at, None
-        probe_sent_at, self._probe_sent_at = self._probe_sent_at, None
         better = (
             news is not None
             or probed_at is not None
-            or probe_sent_at is not None
             or (
                 starts is not None
                 and shared is not None
@@ -483,9 +464,6 @@ class RateLimitPacer:
             starts=starts if starts is not None or shared is None else shared.starts,
             saved_at=self._wall_clock(),
             probed_at=probed_at if probed_at is not None or shared is None else shared.probed_at,
-            probe_sent_at=probe_sent_at
-            if probe_sent_at is not None or shared is None
-            else shared.probe_sent_at,
         )
 
     def wait_after_rate_limit(self) -> float:

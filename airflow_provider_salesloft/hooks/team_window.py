@@ -9,9 +9,7 @@ Airflow Variable, ``salesloft_rate_window__<conn_id>``, and every task of the co
 * ``starts``: an interval ``(lo, hi]`` of wall-clock time in which a window started;
 * ``probed_at``: when a task's request, sent only to see whether a new window began, found the old one
   (the others wait their turn rather than spend the team's budget on the same question, and the one that
-  sees the new window knows it began later);
-* ``probe_sent_at``: when a task let out such a request, written before its answer comes, so that the
-  others wait their turn at once instead of asking the same question a round trip later.
+  sees the new window knows it began later).
 
 It is a hint, never a rule: a value older than :data:`MAX_AGE_S`, or learned on another host or window
 length, is ignored, and a task that cannot read or write Variables simply learns alone. Every field is checked
@@ -48,7 +46,6 @@ class TeamWindow:
     starts: tuple[float, float] | None  # a window started in (lo, hi], epoch seconds
     saved_at: float  # epoch seconds
     probed_at: float | None = None  # when a task's probe last found the old window (epoch seconds)
-    probe_sent_at: float | None = None  # when a task last let out a probe (epoch seconds), answered or not
 
 
 class TeamWindowStore(Protocol):
@@ -134,12 +131,11 @@ class VariableTeamWindowStore:
 
 def window_from_json(data: dict[str, object]) -> TeamWindow:
     """A :class:`TeamWindow` from the Variable's JSON, refusing (``ValueError``) fields of the wrong type."""
-    limit, starts, saved_at, probed_at, probe_sent_at = (
+    limit, starts, saved_at, probed_at = (
         data["limit"],
         data.get("starts"),
         data["saved_at"],
         data.get("probed_at"),
-        data.get("probe_sent_at"),
     )
     if not _is_int(limit):
         raise ValueError(f"limit {limit!r} is not a whole number")
@@ -147,7 +143,7 @@ def window_from_json(data: dict[str, object]) -> TeamWindow:
         isinstance(starts, list) and len(starts) == 2 and all(_is_number(edge) for edge in starts)
     ):
         raise ValueError(f"starts {starts!r} is not a pair of numbers")
-    for name, value in (("saved_at", saved_at), ("probed_at", probed_at), ("probe_sent_at", probe_sent_at)):
+    for name, value in (("saved_at", saved_at), ("probed_at", probed_at)):
         if value is not None and not _is_number(value):
             raise ValueError(f"{name} {value!r} is not a number")
     return TeamWindow(
@@ -155,7 +151,6 @@ def window_from_json(data: dict[str, object]) -> TeamWindow:
         starts=(float(starts[0]), float(starts[1])) if starts is not None else None,  # type: ignore[index]
         saved_at=float(saved_at),  # type: ignore[arg-type]
         probed_at=float(probed_at) if probed_at is not None else None,  # type: ignore[arg-type]
-        probe_sent_at=float(probe_sent_at) if probe_sent_at is not None else None,  # type: ignore[arg-type]
     )
 
 
@@ -164,11 +159,7 @@ def window_problem(window: TeamWindow, window_s: float, now: float) -> str | Non
     a start interval longer than a window or reversed, times ahead of ``now`` (epoch seconds)."""
     if not _is_int(window.limit) or not 0 < window.limit <= MAX_LIMIT:
         return f"limit {window.limit!r} is not a whole number in 1..{MAX_LIMIT}"
-    times = {
-        "saved_at": window.saved_at,
-        "probed_at": window.probed_at,
-        "probe_sent_at": window.probe_sent_at,
-    }
+    times = {"saved_at": window.saved_at, "probed_at": window.probed_at}
     if window.starts is not None:
         times.update(starts_lo=window.starts[0], starts_hi=window.starts[1])
     for name, value in times.items():

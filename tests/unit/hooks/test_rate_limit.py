@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError
 from airflow_provider_salesloft.hooks.rate_limit import (
     COST_HEADER,
-    COUNTED_PROBE_EVERY,
     MIN_WAIT_S,
+    PROBE_EVERY,
     REMAINING_HEADER,
     RateLimitPacer,
 )
@@ -89,7 +89,7 @@ def test_spent_budget_blocks_until_a_probe_of_the_next_window(clock: Clock) -> N
     admitted, pause = pacer.try_acquire()
     assert not admitted
     # The window's start is unknown: probe soon (spread at random, so that the team's tasks take turns).
-    assert 0.5 * COUNTED_PROBE_EVERY * 60 <= pause <= 1.5 * COUNTED_PROBE_EVERY * 60
+    assert 0.5 * PROBE_EVERY * 60 <= pause <= 1.5 * PROBE_EVERY * 60
     clock.now += pause
     assert pacer.try_acquire()[0]  # the probe goes out alone
     assert not pacer.try_acquire()[0]

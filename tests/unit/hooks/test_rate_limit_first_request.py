@@ -35,7 +35,6 @@ def team_windows(draw: st.DrawFn) -> TeamWindow | None:
         starts=starts,
         saved_at=NOW - draw(ago),
         probed_at=draw(st.none() | ago.map(lambda seconds: NOW - seconds)),
-        probe_sent_at=draw(st.none() | ago.map(lambda seconds: NOW - seconds)),
     )
 
 
