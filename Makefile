@@ -7,6 +7,8 @@
 #   make test-all                 the whole suite on 2.11 and the newest 3.x, the smoke suite on the other 3.x
 #   make test-deploy              a real deployment: PostgreSQL, scheduler, api-server, parallel tasks
 #   make test-deploy-celery       the same with the CeleryExecutor: two workers, a Redis broker
+#   make test-deploy-lines        the deploy tests every other Airflow 3 line needs (SMOKE_LINES), one line after
+#                                 the other: the deferred OAuth upsert on a real triggerer, no secret written
 #   make dist-check               build wheel and sdist; install the wheel into a clean venv; Airflow finds it
 #   make bench                    benchmarks/ (numbers for docs/performance.md), 10-second windows
 #   make fuzz FUZZ_MINUTES=20     the simulation harness on random worlds for that long; prints a failing
@@ -34,7 +36,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-smoke test-all test-deploy test-deploy-celery dist-check lint demo bench docs clean fuzz \
+.PHONY: venv test test-smoke test-all test-deploy test-deploy-celery test-deploy-lines dist-check lint demo bench docs clean fuzz \
 	screenshots
 DEPLOY_STAMP := $(VENV)/.deploy-installed
 
@@ -67,6 +69,19 @@ $(DEPLOY_STAMP): $(STAMP)
 
 test-deploy: $(DEPLOY_STAMP)
 	SALESLOFT_TEST_DEPLOY=1 $(PY) -m pytest tests/deploy -p no:randomly -s $(PYTEST_ARGS)
+
+# The deploy tests on each other Airflow 3 line (SMOKE_LINES; the newest line runs all of them above): the
+# deferred upsert with an OAuth connection on a real triggerer under token revocation, no secret in any log,
+# table or service output, every listener on loopback. One line after the other (each its own deployment);
+# every line is run, and the target fails at the end if one did.
+LINES_DEPLOY_TESTS := listener or secret or (deferred and oauth)
+test-deploy-lines:
+	@failed=""; for version in $(SMOKE_LINES); do \
+		echo "== Airflow $$version (deploy: $(LINES_DEPLOY_TESTS))"; \
+		$(MAKE) --no-print-directory test-deploy AIRFLOW_VERSION=$$version \
+			PYTEST_ARGS="-k '$(LINES_DEPLOY_TESTS)' $(PYTEST_ARGS)" || failed="$$failed $$version"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-deploy-lines failed on:$$failed"; exit 1; fi
 
 # The same deployment with the CeleryExecutor: two workers and a Redis broker (system packages, installed with
 # apt-get when missing), on loopback.

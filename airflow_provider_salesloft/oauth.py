@@ -379,7 +379,7 @@ def store_refresh_token(conn_id: str, refresh_token: str) -> str:
     database) and delete its token store, whose older chain would otherwise win; return the store's name."""
     from airflow.utils.session import create_session
 
-    from airflow_provider_salesloft.hooks.token_store import VariableTokenStore
+    from airflow_provider_salesloft.hooks.token_store import legacy_store_key, store_key
     from airflow_provider_salesloft.hooks.variables import delete_variable, read_variable
 
     with create_session() as session:
@@ -387,11 +387,10 @@ def store_refresh_token(conn_id: str, refresh_token: str) -> str:
         extra = conn.extra_dejson
         extra["refresh_token"] = refresh_token
         conn.set_extra(json.dumps(extra))
-    store = VariableTokenStore(conn_id)
-    for key in (store.key, store.legacy_key):
+    for key in (store_key(conn_id), legacy_store_key(conn_id)):
         if read_variable(key) is not None:
             delete_variable(key)
-    return store.key
+    return store_key(conn_id)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,8 +40,10 @@ AIRFLOW_BUGS = {
         ),
         "tests/e2e/test_oauth.py::test_rotating_refresh_token_survives_expiry_twice_in_a_row": (
             "Airflow 3.0's dag.test() runs tasks with an in-process supervisor that logs every request at "
-            "debug, a MaskSecret request's value included, so the test's log scan finds the refresh token; "
-            "a deployment's supervisor omits message bodies (fixed in 3.1)"
+            "debug, a PutVariable request's value (the token store) included, so the test's log scan finds "
+            "the refresh token (fixed in 3.1). A 3.0 deployment's scheduler prints the same lines: "
+            "make test-deploy-lines shows OAuth rotation in the worker and the triggerer on 3.0.6, and that "
+            "Airflow's lines are the only ones holding a secret"
         ),
     },
 }

@@ -30,8 +30,12 @@ class Answer:
     body: bytes
 
     def json(self) -> Any:
-        """The body as JSON (None when empty); ``ValueError`` when it is not JSON."""
-        return json.loads(self.body) if self.body else None
+        """The body as JSON (None when empty); ``ValueError`` when it is not JSON, or nested past Python's
+        recursion limit (``json`` raises ``RecursionError`` then)."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except RecursionError as error:
+            raise ValueError("JSON nested too deep") from error
 
     def text(self) -> str:
         """The body as text."""

@@ -7,9 +7,9 @@ surface at once.
 Salesloft rotates refresh tokens: each refresh returns a new one and revokes the old. The newest refresh
 token, with the live access token and its expiry, is therefore kept in a :class:`TokenStore` that every task
 on every worker reads before the connection's own ``refresh_token``: by default an Airflow Variable named
-``salesloft_oauth_token__<conn_id>`` (encrypted at rest with Airflow's Fernet key; "token" in its name makes
-Airflow mask its value in the UI on every line). Delete that Variable to start again from the connection's
-refresh token.
+``salesloft_oauth_token__<conn_id>``, which holds them sealed under a key derived from the connection's
+client secret ("token" in its name makes Airflow mask its value in the UI on every line). Delete that
+Variable to start again from the connection's refresh token.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 Salesloft's limit is per team, shared by every integration, counted in cost per window (a minute), and
 raised per customer, so it is learned from the answers instead of assumed: every response carries
 ``x-ratelimit-remaining-minute`` and ``x-ratelimit-endpoint-cost`` (reported; both may be absent, and then
-pacing stays out of the way and 429s are simply retried). No header gives the reset time, so the pacer learns
-when windows start by watching ``remaining`` jump back up (:mod:`.window_phase`; the hook first assumes
-calendar minutes, until an answer refutes them).
+the limit and the windows' phase are learned from the 429s alone, :mod:`.headerless_pacing`). No header
+gives the reset time, so the pacer learns when windows start by watching ``remaining`` jump back up
+(:mod:`.window_phase`; the hook first assumes calendar minutes, until an answer refutes them).
 
 The policy:
 
@@ -52,16 +52,16 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from airflow_provider_salesloft.hooks.headerless_pacing import HeaderlessPacing
 from airflow_provider_salesloft.hooks.limit_estimate import LimitEstimate
+from airflow_provider_salesloft.hooks.rate_headers import COST_HEADER, REMAINING_HEADER, int_header
 from airflow_provider_salesloft.hooks.route_costs import RouteCosts
 from airflow_provider_salesloft.hooks.spend_estimate import ForeignSpend
 from airflow_provider_salesloft.hooks.stopping import stopped_error
 from airflow_provider_salesloft.hooks.team_window import TeamWindow, TeamWindowStore, window_problem
-from airflow_provider_salesloft.hooks.window_phase import PHASE_PRECISION, WindowPhase
+from airflow_provider_salesloft.hooks.window_phase import PHASE_PRECISION, WindowPhase, width
 from airflow_provider_salesloft.validation import check_rate_limit_share
 
-REMAINING_HEADER = "x-ratelimit-remaining-minute"
-COST_HEADER = "x-ratelimit-endpoint-cost"
 #: While the window's start is unknown, probe this often (share of a window).
 PROBE_EVERY = 0.2
 #: Share of the limit kept unspent for probes, so that a probe finds budget instead of a 429.
@@ -124,6 +124,7 @@ class RateLimitPacer:
         self._limit = LimitEstimate()
         self._costs = RouteCosts()
         self.remaining: int | None = None
+        self._remaining_read_at: float | None = None  # when an answer's header last set it (None: a 429 did)
         self._answers = 0
         self._need_probe = False
         self._inflight = 0
@@ -134,6 +135,7 @@ class RateLimitPacer:
         self._blocked_until = 0.0
         self._windows = WindowPhase(window_s, aligned_prior=minute_aligned)  # when windows start
         self._spend = ForeignSpend()  # what other clients of the team have in flight
+        self._headerless = HeaderlessPacing(self._windows)  # while answers carry no rate-limit headers
         self.stats = PacerStats()
         self.stopped: str | None = None  # why the task is stopping (see :meth:`stop`)
 
@@ -144,8 +146,8 @@ class RateLimitPacer:
 
     @property
     def limit_estimate(self) -> int | None:
-        """The team's limit (cost per window) this pacer paces on; None until an answer tells it."""
-        return self._limit.value
+        """The team's limit (cost per window) this pacer paces on; None until an answer (or a 429) says."""
+        return self._limit.value if self._limit.value is not None else self._headerless.limit
 
     # -- window phase (call with the lock held) ----------------------------------------------------------
     def _saw_window_start(self, sent_at: float) -> None:
@@ -155,14 +157,18 @@ class RateLimitPacer:
         if shared is not None and shared.probed_at is not None:  # another task's probe saw the old window
             seen = shared.probed_at - self._wall_offset()
         self._windows.saw_start(sent_at, seen, self._wall_offset())
-        self._spend.restart()
+        self._new_window()
+        self._load_due = self._save_due = self._store is not None  # once a window: compare with the team
+
+    def _new_window(self) -> None:
+        """Counts kept per window start afresh: others' spend, the slow start, the limit's window."""
+        self._spend.restart(limit=self.limit_estimate)
         self._fresh_cost = 0
         self._limit.new_window()
-        self._load_due = self._save_due = self._store is not None  # once a window: compare with the team
 
     def _block_until_next_window(self, now: float) -> None:
         """Hold every caller until a new window may have begun; then one probe goes first."""
-        self._windows.guess_from_prior(now, self._wall_offset())
+        self._headerless.guess_phase_from_prior(now, self._wall_offset())
         upcoming = self._windows.next_start(now)
         if upcoming is not None and upcoming[1] <= now:
             if self._spend.in_flight > 0:
@@ -178,8 +184,8 @@ class RateLimitPacer:
             lo, hi = max(upcoming[0], now), upcoming[1]
             # Probe the middle of the uncertain interval until it is narrow; then enter at its end. With
             # other clients spending the team's budget, every task's probes landing in the old window would
-            # add up past the share: enter at the end at once.
-            narrow = hi - lo <= PHASE_PRECISION * self.window_s
+            # add up past the share: enter at the end at once (without headers: HeaderlessPacing.at_end).
+            narrow = hi - lo <= PHASE_PRECISION * self.window_s or self._headerless.at_end(hi - lo)
             moment = hi if narrow or self._spend.in_flight > 0 else (lo + hi) / 2
         self._blocked_until = max(self._blocked_until, moment, now)
         self._need_probe = True
@@ -194,7 +200,8 @@ class RateLimitPacer:
         limit = self.limit_estimate or 0
         probe = max(math.ceil(PROBE_RESERVE * limit), self._costs.largest())  # a probe of any route fits
         base = max((1.0 - self.share) * limit, float(probe))
-        others = math.ceil(self._spend.in_flight * FOREIGN_CAUTION)  # what other clients may have in flight
+        # What other clients may have in flight (never more than the limit, which may have decayed since)
+        others = math.ceil(min(self._spend.in_flight, limit) * FOREIGN_CAUTION)
         return base + others
 
     def _may_claim(self, cost: int) -> bool:
@@ -264,6 +271,9 @@ class RateLimitPacer:
     def _admit(self, cost: int) -> tuple[bool, float]:
         now = self._clock()
         one_at_a_time = self._need_probe or self._answers == 0
+        if self._headerless.active:  # the pacer counts each window from where it surely began
+            self._blocked_until = max(self._blocked_until, self._headerless.hold_until(now, self._new_window))
+            self.remaining = self._headerless.remaining()
         if now < self._blocked_until:
             return False, self._blocked_until - now
         if one_at_a_time and self._inflight > 0:
@@ -315,11 +325,12 @@ class RateLimitPacer:
             elif stale:
                 pass  # sent before the latest known window start: tells nothing about the current window
             elif status == 429:
-                if self._need_probe and self._spend.in_flight <= 0:
-                    # A probe at the predicted window start found it spent, and nobody else spends: the
-                    # guess was wrong. (With others spending, they may simply have spent the new window.)
+                if self._headerless.wrong_turn(self._clock(), probe) and self._spend.in_flight <= 0:
+                    # A probe at the predicted window start found it spent (without headers: soon after the
+                    # turn), and nobody else spends: the guess was wrong. (Others may have spent it.)
                     self._windows.forget()
                 self.remaining = 0
+                self._remaining_read_at = None
                 self._windows.saw_same(sent_at, self._wall_offset())
                 if probe:
                     self.stats.early_probes += 1
@@ -327,28 +338,40 @@ class RateLimitPacer:
                 self._block_until_next_window(self._clock())
             else:
                 self._need_probe = False
-                self._read_headers(sent_at, headers, cost, probe, route)
+                if self._headerless.takes(status, int_header(headers, REMAINING_HEADER)):
+                    if self._headerless.answered(sent_at, cost):  # charged by its answer: a window began
+                        self._saw_window_start(self._clock())
+                    self.remaining = self._headerless.remaining()
+                    self._remaining_read_at = None  # counted, not read from a header
+                else:
+                    self._read_headers(sent_at, headers, cost, probe, route)
                 self._fresh_cost += cost
             self._cond.notify_all()
 
     def _read_headers(
         self, sent_at: float, headers: Mapping[str, str] | None, cost: int, probe: bool, route: str | None
     ) -> None:
-        remaining = _int_header(headers, REMAINING_HEADER)
+        remaining = int_header(headers, REMAINING_HEADER)
         if remaining is None:
             return
-        charged = _int_header(headers, COST_HEADER) or cost
+        charged = int_header(headers, COST_HEADER) or cost
         if not self._limit.observe(remaining + charged):
             return  # out of line with every other answer: not trusted until another agrees
         self._costs.learn(route, charged)
         if self._store is not None and self._limit.to_share(self._shared.limit if self._shared else None):
             self._save_due = True
-        if self.remaining is not None and remaining > self.remaining + self._inflight_cost + charged:
+        # A lone request sent after ``remaining`` was read is charged after all that reading counts: in the
+        # same window it shows less. (Else answers in flight may arrive out of order.) Without this, a task
+        # held to one request a window never saw a window begin, and a wrong limit never decayed.
+        after = probe and self._remaining_read_at is not None and sent_at >= self._remaining_read_at
+        slack = -1 if after else self._inflight_cost + charged
+        if self.remaining is not None and remaining > self.remaining + slack:
             self._saw_window_start(sent_at)  # remaining went back up
             self.remaining = remaining
         else:
             self._windows.saw_same(sent_at, self._wall_offset())
             self.remaining = remaining if self.remaining is None else min(self.remaining, remaining)
+        self._remaining_read_at = self._clock()
         if probe:  # a lone request after a pause: a new starting point, not a measure of others' pace
             self._spend.restart(sent_at, remaining)
             self._fresh_cost = 0
@@ -454,7 +477,7 @@ class RateLimitPacer:
             or (
                 starts is not None
                 and shared is not None
-                and (shared.starts is None or _width(starts) < 0.9 * _width(shared.starts))
+                and (shared.starts is None or width(starts) < 0.9 * width(shared.starts))
             )
         )
         if not better:
@@ -472,18 +495,3 @@ class RateLimitPacer:
             now = self._clock()
             self._block_until_next_window(now)
             return max(0.0, self._blocked_until - now)
-
-
-def _width(interval: tuple[float, float]) -> float:
-    return interval[1] - interval[0]
-
-
-def _int_header(headers: Mapping[str, str] | None, name: str) -> int | None:
-    if not headers:
-        return None
-    value = headers.get(name)
-    try:
-        number = int(value) if value is not None else None
-    except ValueError:
-        return None
-    return number if number is None or number >= 0 else None

@@ -176,7 +176,7 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
                 token_url=parse_base_url(
                     extras.text("oauth_url") or extras.text("token_url") or DEFAULT_TOKEN_URL
                 ),
-                store=VariableTokenStore(self.salesloft_conn_id),
+                store=VariableTokenStore(self.salesloft_conn_id, client_secret),
                 session=lambda: self.session,
                 timeout=self.settings.timeout,
                 retry=self.settings.retry,

@@ -91,7 +91,7 @@ class VariableTeamWindowStore:
             if data.get("host") != self.host or data.get("window_s") != self.window_s:
                 return None  # another team's, or learned with another window length
             window = window_from_json(data)
-        except (ValueError, TypeError, KeyError) as error:
+        except (ValueError, TypeError, KeyError, RecursionError) as error:  # RecursionError: JSON nested deep
             self._note_invalid(str(error) if not isinstance(error, KeyError) else f"no {error}")
             return None
         problem = window_problem(window, self.window_s, time.time())

@@ -66,7 +66,7 @@ def read_token_answer(
     status = response.status_code
     try:
         answer = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep
         answer = None
     if not isinstance(answer, dict):
         kind = redact(str(response.headers.get("Content-Type", "no content type")), secrets)  # server text

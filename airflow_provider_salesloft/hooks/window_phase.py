@@ -87,6 +87,12 @@ class WindowPhase:
         self.started_at = self._first_seen_at = sent_at
         self.last_in_window_at = None
 
+    def entered(self, at: float) -> None:
+        """A window surely began by ``at`` (the end of the interval where it starts), though no answer has
+        shown it yet (without rate-limit headers only a 429 then an answer does)."""
+        self.started_at = self._first_seen_at = at
+        self.last_in_window_at = None
+
     def saw_same(self, sent_at: float, offset: float) -> None:
         """The request sent at ``sent_at`` was handled in the current window: the next one starts later."""
         if self.last_in_window_at is None or sent_at > self.last_in_window_at:
@@ -124,3 +130,8 @@ class WindowPhase:
             self.interval = None
             self.from_prior = False
         self.prior_refuted = True
+
+
+def width(interval: tuple[float, float]) -> float:
+    """How long the interval ``(lo, hi]`` is."""
+    return interval[1] - interval[0]

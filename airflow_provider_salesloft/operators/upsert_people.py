@@ -284,6 +284,7 @@ class UpsertPeopleOperator(SalesloftBaseOperator):
                 poll_interval_s=self.poll_interval_s,
                 deadline=time.time() + self.timeout_s,
                 carry=carry,
+                rate_limit_share=self.rate_limit_share,
             ),
             method_name="execute_complete",
         )

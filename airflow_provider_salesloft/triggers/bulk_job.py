@@ -34,6 +34,8 @@ class SalesloftBulkJobTrigger(BaseTrigger):
         :func:`~airflow_provider_salesloft.hooks.bulk_jobs.poll_delays`).
     :param deadline: wall-clock time (``time.time()``) after which the trigger gives up.
     :param carry: JSON-serialisable state handed back to the task in the event.
+    :param rate_limit_share: the deferring task's share of the team's rate limit, which the polls keep to as
+        well (None: the connection's extra ``rate_limit_share``).
     """
 
     def __init__(
@@ -43,6 +45,7 @@ class SalesloftBulkJobTrigger(BaseTrigger):
         poll_interval_s: float,
         deadline: float,
         carry: dict[str, Any] | None = None,
+        rate_limit_share: float | None = None,
     ) -> None:
         super().__init__()
         self.salesloft_conn_id = salesloft_conn_id
@@ -50,6 +53,7 @@ class SalesloftBulkJobTrigger(BaseTrigger):
         self.poll_interval_s = float(poll_interval_s)
         self.deadline = float(deadline)
         self.carry = carry or {}
+        self.rate_limit_share = rate_limit_share
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """The trigger's class path and arguments (stored in Airflow's database)."""
@@ -61,6 +65,7 @@ class SalesloftBulkJobTrigger(BaseTrigger):
                 "poll_interval_s": self.poll_interval_s,
                 "deadline": self.deadline,
                 "carry": self.carry,
+                "rate_limit_share": self.rate_limit_share,
             },
         )
 
@@ -70,7 +75,7 @@ class SalesloftBulkJobTrigger(BaseTrigger):
         from airflow_provider_salesloft.hooks.bulk_jobs import poll_delays
         from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
 
-        hook = SalesloftHook(self.salesloft_conn_id, pool_size=1)
+        hook = SalesloftHook(self.salesloft_conn_id, pool_size=1, rate_limit_share=self.rate_limit_share)
         # Not thread-sensitive: a poll may sleep (pacing, retries); it must not hold the one thread every
         # thread-sensitive call of the triggerer (other triggers included) shares.
         get_bulk_job = sync_to_async(hook.get_bulk_job, thread_sensitive=False)

@@ -315,19 +315,30 @@ class Deployment:
         return [value if not isinstance(value, str) else json.loads(value) for _, value in rows]
 
     def variable(self, key: str) -> str | None:
-        """A Variable, decrypted (``airflow variables get``)."""
-        try:
-            return self._run("variables", "get", key).strip()
-        except RuntimeError:
+        """A Variable, decrypted with the deployment's Fernet key, read from the metadata database (Airflow
+        3.0's ``airflow variables get`` prints its log lines on stdout, before the value)."""
+        from cryptography.fernet import Fernet
+
+        rows = self.query("SELECT val, is_encrypted FROM variable WHERE key = %s", key)
+        if not rows:
             return None
+        value, encrypted = rows[0]
+        return Fernet(FERNET_KEY.encode()).decrypt(value.encode()).decode() if encrypted else str(value)
 
     def everything_written(self) -> str:
-        """Every task log file and a dump of the whole metadata database, as text (for secret scans)."""
-        logs = [
-            path.read_text(errors="replace")
-            for path in (self.home / "airflow" / "logs").rglob("*")
+        """Every task log file, a dump of the whole metadata database and every service's output, as text
+        (for secret scans)."""
+        return "\n".join(self.written_by_place().values())
+
+    def written_by_place(self) -> dict[str, str]:
+        """What :meth:`everything_written` scans, by place: a task log's path under the logs folder,
+        ``database``, or a service's output file name (``scheduler.out``...)."""
+        logs_folder = self.home / "airflow" / "logs"
+        places = {
+            str(path.relative_to(logs_folder)): path.read_text(errors="replace")
+            for path in logs_folder.rglob("*")
             if path.is_file()
-        ]
+        }
         dump = subprocess.run(
             [
                 str(postgres_bin() / "pg_dump"),
@@ -343,8 +354,18 @@ class Deployment:
             text=True,
             check=True,
         ).stdout
-        services = [path.read_text(errors="replace") for path in self.home.glob("*.out")]
-        return "\n".join([*logs, dump, *services])
+        places["database"] = dump
+        places.update((path.name, path.read_text(errors="replace")) for path in self.home.glob("*.out"))
+        return places
+
+    def where_written(self, secrets: list[str]) -> dict[str, list[str]]:
+        """``place -> the lines there holding any of secrets`` (only places with such a line)."""
+        found: dict[str, list[str]] = {}
+        for place, text in self.written_by_place().items():
+            lines = [line for line in text.splitlines() if any(secret in line for secret in secrets)]
+            if lines:
+                found[place] = lines
+        return found
 
     @staticmethod
     def listeners() -> set[str]:

@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from airflow_lines import SUPERVISOR_LEAK, SUPERVISOR_LOGS_REQUEST_BODIES, AirflowLeak, leaks
 from deployment import Deployment
 
+from airflow_provider_salesloft.hooks.token_seal import open_sealed
+from airflow_provider_salesloft.hooks.token_store import store_key
 from airflow_provider_salesloft.testing import DEFAULT_API_KEY, SalesloftSimulator
 
 HERE = Path(__file__).parent
@@ -133,14 +136,9 @@ def test_parallel_oauth_tasks_survive_revocations(deployment: Deployment, sim: S
     on_cadence = sim.memberships_on(11)
     assert sorted(ids) == sorted(on_cadence[1501 + n]["id"] for n in range(OAUTH_ADDS))
     assert sim.stats.unauthorized > 0  # tokens really were revoked under the tasks
-    stored = json.loads(deployment.variable("salesloft_oauth_token__salesloft_oauth") or "{}")
+    store = store_key("salesloft_oauth")  # sealed under the client secret
+    stored = open_sealed(deployment.variable(store) or "", client_secret=CLIENT_SECRET, context=store)
     assert list(sim.refresh_tokens) == [stored["refresh_token"]]  # the chain is intact: one live, stored
-
-
-def test_no_secret_in_any_log_or_table(deployment: Deployment, sim: SalesloftSimulator) -> None:
-    written = deployment.everything_written()
-    for secret in [DEFAULT_API_KEY, CLIENT_SECRET, *sim.issued_secrets]:
-        assert secret not in written
 
 
 def test_the_ui_test_button_works_for_a_connection_stored_with_port_0(
@@ -273,3 +271,15 @@ def test_a_sync_marked_failed_through_the_api_stops_and_says_what_it_did(
     assert summary["added"] == len(on_cadence) > 0, (summary, sorted(on_cadence))
     assert summary["rows"] + summary["rows_not_done"] == len(rows)
     assert summary["rows_not_done"] > 0
+
+
+@pytest.mark.xfail(
+    SUPERVISOR_LOGS_REQUEST_BODIES, raises=AirflowLeak, strict=True, reason=f"Airflow bug: {SUPERVISOR_LEAK}"
+)
+def test_no_secret_in_any_log_or_table(deployment: Deployment, sim: SalesloftSimulator) -> None:
+    """Runs last: scans what every test above made Airflow write (logs, tables, services' output)."""
+    found = deployment.where_written([DEFAULT_API_KEY, CLIENT_SECRET, *sim.issued_secrets])
+    ours = leaks(found)
+    assert not ours, {place: lines[:3] for place, lines in ours.items()}  # on every line
+    if found:  # what is left is Airflow's own (airflow_lines.airflow_leak): strict xfail on that line only
+        raise AirflowLeak({place: lines[:3] for place, lines in found.items()})

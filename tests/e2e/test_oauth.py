@@ -15,7 +15,9 @@ from support import database_text, delete_variable
 
 from airflow_provider_salesloft.exceptions import SalesloftConfigError, SalesloftOAuthError
 from airflow_provider_salesloft.hooks.auth import VariableTokenStore
+from airflow_provider_salesloft.hooks.redaction import secret_forms
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+from airflow_provider_salesloft.hooks.token_store import store_key
 from airflow_provider_salesloft.testing import SalesloftSimulator
 
 pytestmark = [
@@ -29,7 +31,16 @@ CLIENT_ID, CLIENT_SECRET = "app-client-id", "app-client-secret-5e4d3c2b1a"
 
 
 def delete_store(conn_id: str) -> None:
-    delete_variable(VariableTokenStore(conn_id).key)
+    delete_variable(store_key(conn_id))
+
+
+def assert_store_sealed(conn_id: str, secrets: list[str]) -> None:
+    """The store's value, as anyone reading the Variable sees it, is sealed and holds no form of a secret."""
+    from airflow.models.variable import Variable
+
+    raw = Variable.get(store_key(conn_id), default_var=None)
+    assert raw is not None and set(json.loads(raw)) == {"sealed", "tokens"}
+    assert not [form for secret in secrets for form in secret_forms(secret) if form in raw]
 
 
 def test_rotating_refresh_token_survives_expiry_twice_in_a_row(
@@ -62,7 +73,9 @@ def test_rotating_refresh_token_survives_expiry_twice_in_a_row(
         first_refresh_token not in salesloft_simulator.refresh_tokens
     )  # the connection's own token is long dead
     assert len(salesloft_simulator.refresh_tokens) == 1  # exactly one live refresh token: the stored one
-    assert VariableTokenStore("salesloft_default").load().refresh_token in salesloft_simulator.refresh_tokens
+    stored = VariableTokenStore("salesloft_default", CLIENT_SECRET).load()
+    assert stored is not None and stored.refresh_token in salesloft_simulator.refresh_tokens
+    assert_store_sealed("salesloft_default", [*salesloft_simulator.issued_secrets, CLIENT_SECRET])
 
     logs, stored = task_logs(), database_text()
     for secret in [*salesloft_simulator.issued_secrets, CLIENT_SECRET]:
@@ -104,6 +117,7 @@ def test_client_credentials_connection(
     logs = task_logs()
     for secret in [*salesloft_simulator.issued_secrets, CLIENT_SECRET]:
         assert secret not in logs
+    assert_store_sealed("salesloft_default", [*salesloft_simulator.issued_secrets, CLIENT_SECRET])
 
 
 def test_parallel_workers_do_not_invalidate_each_other(
@@ -134,6 +148,7 @@ def test_parallel_workers_do_not_invalidate_each_other(
 
     assert errors == []
     assert len(salesloft_simulator.refresh_tokens) == 1
+    assert_store_sealed("sl_parallel", [*salesloft_simulator.issued_secrets, CLIENT_SECRET])
 
 
 def test_revoked_refresh_token_fails_clearly(

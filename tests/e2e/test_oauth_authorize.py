@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airflow_provider_salesloft.exceptions import SalesloftOAuthError
-from airflow_provider_salesloft.hooks.auth import VariableTokenStore
+from airflow_provider_salesloft.hooks.redaction import secret_forms
 from airflow_provider_salesloft.hooks.salesloft import SalesloftHook
+from airflow_provider_salesloft.hooks.token_store import store_key
 from airflow_provider_salesloft.oauth import (
     LOOPBACK,
     OAuthApp,
@@ -174,7 +175,7 @@ def test_command_stores_the_token_in_the_connection_and_clears_the_store(
         session.add(
             Connection(conn_id=conn_id, conn_type="salesloft", host=salesloft_simulator.url, extra=extra)
         )
-    store = VariableTokenStore(conn_id).key
+    store = store_key(conn_id)
     Variable.set(store, json.dumps({"refresh_token": "rt-stale-chain"}))
 
     stray: list[requests.Response] = []
@@ -197,6 +198,10 @@ def test_command_stores_the_token_in_the_connection_and_clears_the_store(
     check = f"sl_check_{int(stray_first)}"  # each case its own token store
     monkeypatch.setenv(f"AIRFLOW_CONN_{check.upper()}", conn)
     assert SalesloftHook(salesloft_conn_id=check).get_me()["id"] == 1  # the new grant works
+    sealed = Variable.get(store_key(check))  # the first rotation of the new grant is stored sealed
+    assert set(json.loads(sealed)) == {"sealed", "tokens"}
+    leaked = [CLIENT_SECRET, *salesloft_simulator.issued_secrets]
+    assert not [form for secret in leaked for form in secret_forms(secret) if form in sealed]
 
 
 def test_command_without_an_app_says_what_is_missing(salesloft_simulator: SalesloftSimulator) -> None:

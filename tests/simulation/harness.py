@@ -262,9 +262,15 @@ LISTINGS = 3
 #: Requests one spoiled answer may cost: the retry, and the check (up to two pages) of whether it was
 #: carried out.
 REQUESTS_PER_FAULT = 3
-#: 429s a run may get per window it spans: the probe that finds where a window begins when Salesloft sends
-#: no rate-limit headers, and the request it had on the wire while its window ended.
+#: 429s a run may get per window it spans: the probe that finds where a window begins, and the request it had
+#: on the wire while its window ended.
 REFUSALS_PER_WINDOW = 2
+#: Windows a run without rate-limit headers must spend up to a 429, whatever it does: nothing else tells it
+#: the limit. The first one it sees (counted from the run's start, mid-window: it only bounds the limit), and
+#: the one that measures it (counted whole, from a turn the first 429 let it locate).
+COLD_WINDOWS = 2
+#: The operators' default ``max_concurrency`` (requests in flight at once), for a world that sets none.
+DEFAULT_IN_FLIGHT = 8
 #: Windows a run may span beyond those its cost needs (and, in 1-s windows, those it spent working below
 #: its share): the run starts anywhere in a window, so its first one may be partial.
 WINDOW_SLACK = 1
@@ -294,12 +300,28 @@ def request_bound(world: World, members: int, ledger: Ledger) -> int:
     )
 
 
-def check_pace(world: World, before: dict[str, Any], run: Run, ledger: Ledger, limit: int) -> None:
+def cold_refusals(world: World, headers: bool) -> int:
+    """429s a run may get beyond :data:`REFUSALS_PER_WINDOW` per window: none with rate-limit headers (the
+    answers tell what is left). Without them, each of the :data:`COLD_WINDOWS` is spent up to a 429, and every
+    request in flight at that moment gets a 429 too: the run's in-flight requests (its operator's
+    ``max_concurrency``) per cold window."""
+    if headers:
+        return 0
+    return COLD_WINDOWS * int(world.options.get("max_concurrency", DEFAULT_IN_FLIGHT))
+
+
+def check_pace(
+    world: World, before: dict[str, Any], run: Run, ledger: Ledger, limit: int, headers: bool = True
+) -> None:
     """The run ends within a bound that follows from the rate limit, stated in counts (the simulator's own
     counters and window ledger), never in seconds:
 
     - it sent at most :func:`request_bound` requests (no retrying without bound);
-    - it got at most :data:`REFUSALS_PER_WINDOW` 429s per window it spans (no hammering a spent window);
+    - it got at most :data:`REFUSALS_PER_WINDOW` 429s per window it spans (no hammering a spent window), plus,
+      when the server sent no rate-limit headers (``headers`` false), :func:`cold_refusals`: the requests
+      in flight when each of the :data:`COLD_WINDOWS` it must spend up to a 429 (the first one, and the one
+      that measures the limit) ran out. The probes for the first turn (one per probe gap, a fifth of a
+      window) come within the per-window allowance: later windows, paced at the share, get none;
     - the windows it spans are at most ``ceil(cost / (limit * share))`` (the windows its cost needs) plus
       :data:`WINDOW_SLACK`; in windows shorter than :data:`PACED_WINDOW_S`, at most the windows it sent
       anything in (it was working there, if below its share) plus :data:`WINDOW_SLACK`, when that is more.
@@ -309,7 +331,8 @@ def check_pace(world: World, before: dict[str, Any], run: Run, ledger: Ledger, l
     bound = request_bound(world, len(before["on"]), ledger)
     assert ledger.calls <= bound, f"{ledger.calls} requests, at most {bound} allowed; {context}"
     windows = ledger.windows
-    assert ledger.refused <= REFUSALS_PER_WINDOW * max(len(windows), 1), f"429s beyond the bound; {context}"
+    refusals = REFUSALS_PER_WINDOW * max(len(windows), 1) + cold_refusals(world, headers)
+    assert ledger.refused <= refusals, f"429s beyond the bound ({refusals}); {context}"
     share = limit * run.share
     needed = math.ceil(ledger.cost / share)
     # In short windows the run's own work may leave a window below its share (never one with nothing sent).
@@ -328,7 +351,15 @@ def check_world(world: World) -> None:
         for attempt in range(3):
             before, adds, counted = snapshot(sim.state), sim.stats.adds, counters(sim)
             run = run_operator(world, sim)
-            check_pace(world, before, run, ledger(counted, counters(sim)), sim.faults.rate_limit)
+            faults = sim.faults
+            check_pace(
+                world,
+                before,
+                run,
+                ledger(counted, counters(sim)),
+                faults.rate_limit,
+                faults.rate_limit_headers,
+            )
             if attempt == 0:
                 sim.set_faults(**{name: value for name, value in HEALTHY.items() if name in world.faults})
             check_run(world, sim, before, run, adds)

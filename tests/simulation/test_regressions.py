@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from airflow_provider_salesloft.operators import SyncCadenceMembershipsOperator, UpsertPeopleOperator
 from airflow_provider_salesloft.testing import SalesloftSimulator
 
@@ -227,12 +225,6 @@ def test_a_run_spans_only_the_windows_its_cost_needs_with_rate_limit_headers() -
     check_world(paced_world())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hooks/rate_limit.py (#22): without rate-limit headers, once a 429 has made the window's "
-    "start unknown, the pacer sends one request per probe gap (PROBE_EVERY = 0.2 window): about 5 a "
-    "window whatever the limit, so this run spans 13 windows where its cost needs 4",
-)
 def test_a_run_spans_only_the_windows_its_cost_needs_learning_the_limit_from_429s() -> None:
     check_world(paced_world(rate_limit_headers=False))
 

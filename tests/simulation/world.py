@@ -109,16 +109,21 @@ FAULTS = st.fixed_dictionaries(
         "add_state": st.just("processing"),
         "already_on_cadence": st.just("200"),
         "rate_limit": st.sampled_from([25, 60]),
-        "rate_limit_headers": st.just(False),  # the pacer cannot learn: real 429s
+        "rate_limit_headers": st.just(False),  # a proxy strips them: the pacer learns from 429s alone
         "malformed_add_share": st.just(0.3),
         "max_url_bytes": st.just(400),  # lookups refused as too long (414): split
     },
 )
 
 
+#: Rate limits (per 1-s window) that even a run of a few rows reaches: a server without rate-limit headers
+#: has one of them, else nothing would tell the pacer anything (no world reaches the simulator's 600).
+REACHED_LIMITS = st.sampled_from([5, 10, 25])
+
+
 @st.composite
-def worlds(draw: st.DrawFn) -> World:
-    """A random world."""
+def worlds(draw: st.DrawFn, headerless: bool = False) -> World:
+    """A random world (``headerless``: always one whose server sends no rate-limit headers)."""
     operation = draw(st.sampled_from(["add", "mirror", "mirror", "upsert"]))
     creates = operation != "upsert" and draw(st.booleans())
     rows = draw(rows_strategy(creates))
@@ -151,11 +156,14 @@ def worlds(draw: st.DrawFn) -> World:
             allow_empty_input=draw(st.booleans()),
             remove_only_added_by=draw(st.sampled_from([None, 1])),
         )
+    faults = draw(FAULTS)
+    if headerless or (faults.get("rate_limit_headers") is False and "rate_limit" not in faults):
+        faults.update(rate_limit_headers=False, rate_limit=draw(REACHED_LIMITS))
     return World(
         operation=operation,
         rows=rows,
         members=members,
-        faults=draw(FAULTS),
+        faults=faults,
         email_lookup=draw(st.sampled_from(["primary", "all"])),
         options=options,
     )

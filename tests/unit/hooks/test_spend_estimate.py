@@ -38,7 +38,30 @@ def test_a_new_baseline_measures_nothing_across_it() -> None:
 
 def test_the_estimate_never_exceeds_the_limit() -> None:
     spend = ForeignSpend()
-    spend.answered(100.0)
-    spend.measure(10.0, 600, limit=100)
-    spend.measure(60.0, 0, limit=100)
-    assert spend.in_flight == 100.0
+    spend.answered(100.0)  # a round trip of 20 s: 600 spent in 10 s is 1,200 in flight
+    spend.measure(10.0, 600, limit=600)
+    spend.measure(20.0, 0, limit=600)
+    assert spend.in_flight == 600.0
+
+
+def test_a_drop_larger_than_the_limit_is_no_measure() -> None:
+    """``remaining`` fell by more than a window holds: one of the two readings was a glitch (59999)."""
+    spend = ForeignSpend()
+    spend.answered(0.04)
+    spend.measure(10.0, 59999, limit=100)
+    spend.measure(10.1, 98, limit=100)
+    assert spend.in_flight == 0.0
+    spend.measure(10.2, 90, limit=100)  # measured from the later reading on
+    assert 0 < spend.in_flight < 10
+
+
+def test_an_estimate_no_window_measures_again_is_halved_at_each_window() -> None:
+    spend = ForeignSpend()
+    spend.answered(1.0)
+    spend.measure(10.0, 500, limit=600)
+    spend.measure(11.0, 400, limit=600)
+    measured = spend.in_flight
+    spend.restart()  # a window that measured: kept
+    assert spend.in_flight == measured
+    spend.restart()  # a window with no measure (a task held to its probes): halved
+    assert spend.in_flight == measured / 2

@@ -1,0 +1,119 @@
+"""The pacer's mode without rate-limit headers: when a window's count starts, and when to hold requests.
+
+With the ``x-ratelimit-*`` headers, an answer tells what is left and ``remaining`` jumping back up shows a
+window's turn. Without them (a proxy strips them; Salesloft sends no ``Retry-After``) no answer shows a turn
+unless a 429 came first: a request sent after a 429 was answered, and let through, shows that a window began
+between its sending and its answer. (One sent while the refused one was in flight shows nothing: the server
+may have taken it first.) So:
+
+* until the phase is learned (an interval where windows start, at most half a window wide) or the limit is
+  measured (:mod:`.headerless_limit`), the pacer does not pace: it spends to the next 429, which shows the
+  window's end or measures the limit;
+* once both are known, the pacer itself starts each window's count where the window surely began (the end
+  of the interval where it starts) and holds every request while the window may be turning (the count
+  could not tell which window a request lands in); from then on it keeps to the share as it would with
+  ``remaining`` from the headers;
+* the minute-aligned prior is not used (only a 429 then an answer shows a turn), and a wait for the next
+  window ends at the end of the interval (an answer in its middle tells nothing unless a 429 spent the
+  window; then, while the interval is too wide to count windows by time, a probe in its middle narrows it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from airflow_provider_salesloft.hooks.headerless_limit import HeaderlessLimit
+from airflow_provider_salesloft.hooks.window_phase import WindowPhase, width
+
+#: Widest interval where windows start (share of a window) that lets the pacer count a window by time.
+PHASE_KNOWN_WIDTH = 0.5
+
+
+class HeaderlessPacing:
+    """What a pacer does while answers carry no rate-limit headers (times are the pacer's clock).
+
+    :param windows: the pacer's window-phase tracker; this mode moves its start when a window surely began.
+    """
+
+    def __init__(self, windows: WindowPhase) -> None:
+        self._windows = windows
+        self.count = HeaderlessLimit()
+
+    @property
+    def active(self) -> bool:
+        """Answers come without the remaining header."""
+        return self.count.active
+
+    @property
+    def limit(self) -> int | None:
+        """The limit learned from 429s (None until a 429 told it)."""
+        return self.count.limit
+
+    def takes(self, status: int, remaining: int | None) -> bool:
+        """Whether an answer (not a 429) with ``status`` and the ``remaining`` header (None: absent) is
+        counted here: a success without the header switches the mode on, any answer with it off."""
+        self.count.active = remaining is None and (self.count.active or 200 <= status < 300)
+        return self.count.active
+
+    def answered(self, sent_at: float, cost: int) -> bool:
+        """A request of ``cost`` sent at ``sent_at`` was let through. True when it shows that a window began
+        by its answer (it was sent after a 429, and charged somewhere between its sending and its answer)."""
+        return self.count.answered(sent_at, cost)
+
+    def wrong_turn(self, now: float, probe: bool) -> bool:
+        """A request (``probe``: alone, at the predicted turn) was answered 429 ``now``. True when that says
+        the predicted turn was wrong rather than the window spent: with headers, when it was a probe; without,
+        when it came too soon after the turn (see :meth:`.HeaderlessLimit.refused`, which also counts the
+        429)."""
+        return self.count.refused(now) if self.active else probe
+
+    def guess_phase_from_prior(self, now: float, offset: float) -> None:
+        """The minute-aligned prior where it may be used (``offset``: epoch minus the clock): with headers.
+        Without them only a 429 then an answer shows a turn, so a prior already taken is forgotten."""
+        if not self.active:
+            self._windows.guess_from_prior(now, offset)
+        elif self._windows.from_prior:
+            self._windows.forget()
+
+    def at_end(self, width: float) -> bool:
+        """Whether a wait for the next window, which starts in an interval ``width`` wide, ends at the end of
+        the interval rather than in its middle (where a probe narrows it). Without headers a probe in the
+        middle tells something only once a 429 spent the window (refused there: the old window; let through:
+        the new one), and costs a 429 when early: so only then, and only while the interval is too wide to
+        count windows by time (else the run would spend every window up to a 429)."""
+        if not self.active:
+            return False
+        return self.count.refused_at is None or width <= PHASE_KNOWN_WIDTH * self._windows.window_s
+
+    def phase_known(self) -> bool:
+        """Whether windows start in a learned interval narrow enough to count a window's spend by time."""
+        interval = self._windows.interval
+        if interval is None or self._windows.from_prior:
+            return False
+        return width(interval) <= PHASE_KNOWN_WIDTH * self._windows.window_s
+
+    def remaining(self) -> int | None:
+        """What is left of the current window, as counted: none once a 429 spent it; unknown (spend to the
+        next 429) while the phase or the limit is unknown; else the limit less what the window was charged."""
+        if self.count.refused_at is not None:
+            return 0
+        return self.count.remaining() if self.phase_known() else None
+
+    def hold_until(self, now: float, on_turn: Callable[[], None]) -> float:
+        """Until when every request waits because the window may be turning (``now``: it may go). When the
+        window surely turned (perhaps several times) since its count began, the count starts afresh from
+        the latest turn, and ``on_turn`` tells the pacer (its other per-window counts start afresh too)."""
+        windows = self._windows
+        upcoming = windows.next_start(now)
+        if upcoming is None or windows.started_at is None or not self.phase_known():
+            return now
+        lo, hi = upcoming
+        if now >= hi:
+            window_s = windows.window_s
+            started = hi + math.floor((now - hi) / window_s) * window_s
+            windows.entered(started)
+            self.count.new_window()
+            on_turn()
+            lo, hi = lo + started - hi + window_s, started + window_s
+        return hi if lo < now < hi else now
