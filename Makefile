@@ -130,7 +130,7 @@ FUZZ_MINUTES ?= 20
 fuzz: $(STAMP)
 	SALESLOFT_FUZZ_MINUTES=$(FUZZ_MINUTES) $(PY) -m pytest tests/simulation/fuzz.py -p no:randomly -s -q
 
-# --quick: 10-second windows at the same per-minute rates (about 25 minutes in all); BENCH_ARGS= for real
+# --quick: 10-second windows at the same per-minute rates (over 40 minutes in all on a loaded 2-core machine);
 # 60-second windows (well over an hour).
 BENCH_ARGS ?= --quick
 bench: $(STAMP)
