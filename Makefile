@@ -130,8 +130,8 @@ FUZZ_MINUTES ?= 20
 fuzz: $(STAMP)
 	SALESLOFT_FUZZ_MINUTES=$(FUZZ_MINUTES) $(PY) -m pytest tests/simulation/fuzz.py -p no:randomly -s -q
 
-# --quick: 10-second windows at the same per-minute rates (over 40 minutes in all on a loaded 2-core machine);
-# 60-second windows (well over an hour).
+# --quick: 10-second windows at the same per-minute rates (over 40 minutes on a loaded 2-core machine);
+# BENCH_ARGS= for real 60-second windows (well over an hour).
 BENCH_ARGS ?= --quick
 bench: $(STAMP)
 	$(PY) benchmarks/bench_sync.py $(BENCH_ARGS)
