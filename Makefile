@@ -10,7 +10,7 @@
 #   make test-deploy-lines        the deploy tests every other Airflow 3 line needs (SMOKE_LINES), one line after
 #                                 the other: the deferred OAuth upsert on a real triggerer, no secret written
 #   make dist-check               build wheel and sdist; install the wheel into a clean venv; Airflow finds it
-#   make bench                    benchmarks/ (numbers for docs/performance.md), 10-second windows
+#   make bench                    benchmarks/ (numbers for docs/performance.md)
 #   make fuzz FUZZ_MINUTES=20     the simulation harness on random worlds for that long; prints a failing
 #                                 world as a ready-to-paste regression test
 #   make docs                     the docs site (MkDocs, warnings as errors) into site/
@@ -130,13 +130,10 @@ FUZZ_MINUTES ?= 20
 fuzz: $(STAMP)
 	SALESLOFT_FUZZ_MINUTES=$(FUZZ_MINUTES) $(PY) -m pytest tests/simulation/fuzz.py -p no:randomly -s -q
 
-# --quick: 10-second windows at the same per-minute rates (over 40 minutes on a loaded 2-core machine);
-# BENCH_ARGS= for real 60-second windows (well over an hour).
-BENCH_ARGS ?= --quick
 bench: $(STAMP)
-	$(PY) benchmarks/bench_sync.py $(BENCH_ARGS)
-	$(PY) benchmarks/bench_create.py $(BENCH_ARGS)
-	$(PY) benchmarks/bench_shared.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_sync.py
+	$(PY) benchmarks/bench_create.py
+	$(PY) benchmarks/bench_shared.py
 
 # The docs site: MkDocs with the Material theme in its own small venv, pinned; the reference pages come from
 # the docstrings (mkdocstrings' Python handler reads the source statically, so Airflow is not installed here).
