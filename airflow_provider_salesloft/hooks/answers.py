@@ -20,6 +20,15 @@ MAX_ANSWER_TEXT = 300
 MAX_BODY_BYTES = 32 * 1024 * 1024
 
 
+def parse_json(text: str | bytes) -> Any:
+    """JSON text anyone may have written (an answer, a Variable); ``ValueError`` when it is not JSON, nested
+    past Python's recursion limit included (``json`` raises ``RecursionError`` then)."""
+    try:
+        return json.loads(text)
+    except RecursionError as error:
+        raise ValueError("JSON nested too deep") from error
+
+
 @dataclass(frozen=True)
 class Answer:
     """One HTTP answer, read whole within the call's timeout."""
@@ -30,12 +39,8 @@ class Answer:
     body: bytes
 
     def json(self) -> Any:
-        """The body as JSON (None when empty); ``ValueError`` when it is not JSON, or nested past Python's
-        recursion limit (``json`` raises ``RecursionError`` then)."""
-        try:
-            return json.loads(self.body) if self.body else None
-        except RecursionError as error:
-            raise ValueError("JSON nested too deep") from error
+        """The body as JSON (None when empty); ``ValueError`` when it is not (see :func:`parse_json`)."""
+        return parse_json(self.body) if self.body else None
 
     def text(self) -> str:
         """The body as text."""

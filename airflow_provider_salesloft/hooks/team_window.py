@@ -26,6 +26,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
+from airflow_provider_salesloft.hooks.answers import parse_json
 from airflow_provider_salesloft.hooks.variables import read_variable, write_variable
 
 #: A stored window older than this is not trusted (the team's limit may have changed since).
@@ -85,13 +86,13 @@ class VariableTeamWindowStore:
         if not raw:
             return None
         try:
-            data = json.loads(raw)
+            data = parse_json(raw)
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
             if data.get("host") != self.host or data.get("window_s") != self.window_s:
                 return None  # another team's, or learned with another window length
             window = window_from_json(data)
-        except (ValueError, TypeError, KeyError, RecursionError) as error:  # RecursionError: JSON nested deep
+        except (ValueError, TypeError, KeyError) as error:
             self._note_invalid(str(error) if not isinstance(error, KeyError) else f"no {error}")
             return None
         problem = window_problem(window, self.window_s, time.time())

@@ -20,6 +20,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from airflow_provider_salesloft.hooks.answers import parse_json
+
 #: The sealing scheme written in the value's ``sealed`` field.
 SEALED_VERSION = 1
 _INFO = b"airflow-provider-salesloft token store v1\x00"
@@ -59,7 +61,7 @@ def open_sealed(document: Any, *, client_secret: str, context: str) -> dict[str,
     """
     if isinstance(document, str):
         try:
-            document = json.loads(document)
+            document = parse_json(document)
         except ValueError:
             raise SealError("the value is not JSON") from None
     if not is_sealed(document) or document.get("sealed") != SEALED_VERSION:

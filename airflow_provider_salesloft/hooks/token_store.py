@@ -6,13 +6,13 @@ scheduler log of a task writing it) reveals no token."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from airflow_provider_salesloft.exceptions import SalesloftOAuthError
+from airflow_provider_salesloft.hooks.answers import parse_json
 from airflow_provider_salesloft.hooks.redaction import mask_every_form
 from airflow_provider_salesloft.hooks.token_seal import SealError, is_sealed, open_sealed, seal
 from airflow_provider_salesloft.hooks.variables import delete_variable, read_variable, write_variable
@@ -113,7 +113,7 @@ class VariableTokenStore:
 
     def _open(self, raw: str, key: str) -> StoredToken | None:
         try:
-            document = json.loads(raw)
+            document = parse_json(raw)
             if is_sealed(document):
                 try:
                     return _tokens(open_sealed(document, client_secret=self._client_secret, context=key))
@@ -121,7 +121,7 @@ class VariableTokenStore:
                     self._warn_unopenable(key)
                     return None
             tokens = _tokens(document)
-        except (ValueError, TypeError, OverflowError, RecursionError):  # anyone with Variable access wrote it
+        except (ValueError, TypeError, OverflowError):  # anyone with Variable access wrote it
             log.warning(
                 "Ignoring the Salesloft token store %s: it does not hold the tokens this provider writes "
                 "(delete it if nothing else uses it)",

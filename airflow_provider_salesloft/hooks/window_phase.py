@@ -84,8 +84,7 @@ class WindowPhase:
                 lo, hi = max(lo, old_lo), min(hi, old_hi)
         self.interval = (lo, hi)
         self.from_prior = False
-        self.started_at = self._first_seen_at = sent_at
-        self.last_in_window_at = None
+        self.entered(sent_at)
 
     def entered(self, at: float) -> None:
         """A window surely began by ``at`` (the end of the interval where it starts), though no answer has
