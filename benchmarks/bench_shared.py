@@ -319,7 +319,8 @@ def main() -> int:
         for number, task in enumerate(glitch["tasks"], 1):
             print(
                 f"   sync {number}: added {task['added']} in {task['seconds']} s, {task['requests']} calls, "
-                f"{task['rate_limited']} 429s; glitch in its window {task['glitch_in_window'] or '-'}; "
+                f"{task['rate_limited']} 429s; glitched answers at {task['glitch_in_window'] or '-'} of its "
+                f"windows (0: its first); "
                 f"team limit before {task['team_limit_before']}, after {task['team_limit_after']}; use of "
                 f"the share in each full window after its second {task['use_of_share_after_second_window']}: "
                 f"{'>= 90 %' if task['met'] else 'MISSED (< 90 % or no window measured)'}",
