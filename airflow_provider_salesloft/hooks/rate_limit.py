@@ -89,7 +89,7 @@ class PacerStats:
 class RateLimitPacer:
     """Thread-safe gate in front of every request of one hook.
 
-    :param share: share of the team's limit this hook may use, ``0 < share <= 1``.
+    :param share: share of the team's limit this hook may use, ``0.01 <= share <= 1``.
     :param window_s: length of the rate-limit window in seconds.
     :param clock: monotonic clock (injectable for tests).
     :param store: where the team's tasks share the limit and window starts they learned (none: learn alone).
