@@ -147,7 +147,7 @@ class RateLimitPacer:
     @property
     def limit_estimate(self) -> int | None:
         """The team's limit (cost per window) this pacer paces on; None until an answer (or a 429) says."""
-        return self._limit.value if self._limit.value is not None else self._headerless.limit
+        return self._headerless.paced_limit(self._limit.value)
 
     # -- window phase (call with the lock held) ----------------------------------------------------------
     def _saw_window_start(self, sent_at: float) -> None:
@@ -338,7 +338,7 @@ class RateLimitPacer:
                 self._block_until_next_window(self._clock())
             else:
                 self._need_probe = False
-                if self._headerless.takes(status, int_header(headers, REMAINING_HEADER)):
+                if self._headerless.takes(status, int_header(headers, REMAINING_HEADER), cost):
                     if self._headerless.answered(sent_at, cost):  # charged by its answer: a window began
                         self._saw_window_start(self._clock())
                     self.remaining = self._headerless.remaining()
