@@ -36,11 +36,12 @@ class HeaderlessPacing:
     """What a pacer does while answers carry no rate-limit headers (times are the pacer's clock).
 
     :param windows: the pacer's window-phase tracker; this mode moves its start when a window surely began.
+    :param share: the task's share of the limit (see :class:`.HeaderlessLimit`).
     """
 
-    def __init__(self, windows: WindowPhase) -> None:
+    def __init__(self, windows: WindowPhase, share: float = 1.0) -> None:
         self._windows = windows
-        self.count = HeaderlessLimit()
+        self.count = HeaderlessLimit(share)
         self._with_header = 0  # answers in a row with the remaining header
 
     @property

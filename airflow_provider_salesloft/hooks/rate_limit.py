@@ -135,7 +135,7 @@ class RateLimitPacer:
         self._blocked_until = 0.0
         self._windows = WindowPhase(window_s, aligned_prior=minute_aligned)  # when windows start
         self._spend = ForeignSpend()  # what other clients of the team have in flight
-        self._headerless = HeaderlessPacing(self._windows)  # while answers carry no rate-limit headers
+        self._headerless = HeaderlessPacing(self._windows, self.share)  # while answers carry no headers
         self.stats = PacerStats()
         self.stopped: str | None = None  # why the task is stopping (see :meth:`stop`)
 
