@@ -91,7 +91,7 @@ class PacerStats:
 class RateLimitPacer:
     """Thread-safe gate in front of every request of one hook.
 
-    :param share: share of the team's limit this hook may use, ``0 < share <= 1``.
+    :param share: share of the team's limit this hook may use, ``0.01 <= share <= 1``.
     :param window_s: length of the rate-limit window in seconds.
     :param clock: monotonic clock (injectable for tests).
     :param store: where the team's tasks share the limit and window starts they learned (none: learn alone).
@@ -137,7 +137,7 @@ class RateLimitPacer:
         self._blocked_until = 0.0
         self._windows = WindowPhase(window_s, aligned_prior=minute_aligned)  # when windows start
         self._spend = ForeignSpend()  # what other clients of the team have in flight
-        self._headerless = HeaderlessPacing(self._windows)  # while answers carry no rate-limit headers
+        self._headerless = HeaderlessPacing(self._windows, self.share)  # while answers carry no headers
         self.stats = PacerStats()
         self.stopped: str | None = None  # why the task is stopping (see :meth:`stop`)
 
@@ -149,7 +149,7 @@ class RateLimitPacer:
     @property
     def limit_estimate(self) -> int | None:
         """The team's limit (cost per window) this pacer paces on; None until an answer (or a 429) says."""
-        return self._limit.value if self._limit.value is not None else self._headerless.limit
+        return self._headerless.paced_limit(self._limit.value)
 
     # -- window phase (call with the lock held) ----------------------------------------------------------
     def _saw_window_start(self, sent_at: float, answered_at: float | None = None) -> None:
@@ -352,7 +352,7 @@ class RateLimitPacer:
                 self._block_until_next_window(self._clock())
             else:
                 self._need_probe = False
-                if self._headerless.takes(status, int_header(headers, REMAINING_HEADER)):
+                if self._headerless.takes(status, int_header(headers, REMAINING_HEADER), cost):
                     if self._headerless.answered(sent_at, cost):  # charged by its answer: a window began
                         self._saw_window_start(self._clock())
                     self.remaining = self._headerless.remaining()
