@@ -18,8 +18,8 @@ The policy:
   for the next window and one probe request tells whether it has begun (1 % of the limit stays unspent
   for such probes, so that they find budget rather than a 429);
 * window starts are located to an interval ``(lo, hi]`` (the last request that saw the old window, the
-  first that saw the new one), narrowed by probing its middle: the first window costs a few probes, later
-  windows are entered on time with none;
+  answer to the first that saw the new one), narrowed by probing its middle: the first window costs a few
+  probes, later windows are entered on time with none;
 * a 429 blocks every caller of the hook until the next expected window, so a spent budget costs one 429,
   not a storm; an expected window start that has passed with the budget still spent, or a probe answered
   429, means the next window when other clients are seen spending (they spent this one first), and else
@@ -150,13 +150,14 @@ class RateLimitPacer:
         return self._headerless.paced_limit(self._limit.value)
 
     # -- window phase (call with the lock held) ----------------------------------------------------------
-    def _saw_window_start(self, sent_at: float) -> None:
-        """The request sent at ``sent_at`` was the first seen in a new window."""
+    def _saw_window_start(self, sent_at: float, answered_at: float | None = None) -> None:
+        """The request sent at ``sent_at`` (its answer came at ``answered_at``) was the first seen in a new
+        window."""
         shared = self._shared
         seen = None
         if shared is not None and shared.probed_at is not None:  # another task's probe saw the old window
             seen = shared.probed_at - self._wall_offset()
-        self._windows.saw_start(sent_at, seen, self._wall_offset())
+        self._windows.saw_start(sent_at, seen, self._wall_offset(), charged_by=answered_at)
         self._new_window()
         self._load_due = self._save_due = self._store is not None  # once a window: compare with the team
 
@@ -366,7 +367,7 @@ class RateLimitPacer:
         after = probe and self._remaining_read_at is not None and sent_at >= self._remaining_read_at
         slack = -1 if after else self._inflight_cost + charged
         if self.remaining is not None and remaining > self.remaining + slack:
-            self._saw_window_start(sent_at)  # remaining went back up
+            self._saw_window_start(sent_at, self._clock())  # remaining went back up
             self.remaining = remaining
         else:
             self._windows.saw_same(sent_at, self._wall_offset())

@@ -1,9 +1,10 @@
 """When the team's rate-limit windows start, learned from the answers (and, as a prior, calendar minutes).
 
 No header gives the reset time. A window start is seen when ``remaining`` jumps back up: it began after the
-last request that saw the old window and no later than the first that saw the new one, an interval
-``(lo, hi]`` (in the pacer's clock) that later answers narrow. Windows are assumed to repeat every
-``window_s``, so one interval locates every start.
+last request that saw the old window was sent and no later than the answer to the first that saw the new one
+came (the server charged it somewhere between its sending and its answer), an interval ``(lo, hi]`` (in the
+pacer's clock) that later answers narrow. Windows are assumed to repeat every ``window_s``, so one interval
+locates every start.
 
 Salesloft does not document when its windows reset; public clients compute the reset from the ``Date``
 header's seconds, as calendar minutes. So, while nothing is learned yet, the tracker may assume windows
@@ -67,15 +68,21 @@ class WindowPhase:
         self.from_prior = True
         return True
 
-    def saw_start(self, sent_at: float, old_seen_at: float | None, offset: float) -> None:
+    def saw_start(
+        self, sent_at: float, old_seen_at: float | None, offset: float, charged_by: float | None = None
+    ) -> None:
         """The request sent at ``sent_at`` was the first seen in a new window; ``old_seen_at``, when known, is
-        the latest moment a request (ours or, through the team, another task's) saw the old window."""
+        the latest moment a request (ours or, through the team, another task's) saw the old window;
+        ``charged_by``, when known, when its answer came: the server charged it, in the new window, somewhere
+        between. (Taking ``sent_at`` for the latest start put it up to a round trip early: the request sent
+        then, as the window's first, was charged in the old one, found it spent, and the task lost a window.)
+        """
         lo = self.last_in_window_at
         if old_seen_at is not None and old_seen_at < sent_at and (lo is None or old_seen_at > lo):
             lo = old_seen_at
         if lo is None or lo >= sent_at:
             lo = sent_at - 0.2 * self.window_s  # nothing seen of the old window lately: about a probe's gap
-        hi = sent_at
+        hi = sent_at if charged_by is None else max(sent_at, charged_by)
         if not self._aligned_boundary_in(lo - self._margin(), hi + self._margin(), offset):
             self._refute_prior()
         if self.interval is not None:

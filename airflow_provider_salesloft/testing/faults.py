@@ -54,8 +54,9 @@ class Faults:
     :param bulk_job_records_per_s: how fast bulk jobs process their records once ready (0: at once).
     :param route_costs: cost of each call of a route (``{"POST /v2/cadence_memberships": 3}``, ids as
         ``:id``), instead of 1 (deep pages keep their own costs where larger).
-    :param glitch_remaining_at_call: the answer to this API call (counted from 1; 0: none) reports
-        ``x-ratelimit-remaining-minute: 59999`` (a proxy's or a counter's glitch), whatever is left.
+    :param glitch_remaining_at_call: the answer to this API call (counted from 1 as calls arrive; 0: none),
+        and no other, reports ``x-ratelimit-remaining-minute: 59999`` (a proxy's or a counter's glitch),
+        whatever is left.
     :param max_url_bytes: longest request URL (path and query) accepted; longer ones are answered 414, as
         many proxies do (0: no limit).
     :param drip_share: share of successful API answers sent slowly (the call carried out): status line,

@@ -241,7 +241,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
     # -- the API: each step may end the exchange ------------------------------------------------------------
     def _api(self, method: str, path: str, params: dict[str, Any]) -> None:
         sim = self.sim
-        sim.count_call(f"{method} {route_of(path)}")
+        call = sim.count_call(f"{method} {route_of(path)}")
         delay = sim.dice.latency(sim.faults.latency_ms)
         if delay:
             time.sleep(delay)
@@ -258,7 +258,9 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             self._send(error.status, self._error_body(error))
             return
         page = page_cost(optional_int_or_none(params, "page") or 1)
-        allowed, headers = sim.charge(max(page, sim.faults.route_costs.get(f"{method} {route_of(path)}", 1)))
+        allowed, headers = sim.charge(
+            max(page, sim.faults.route_costs.get(f"{method} {route_of(path)}", 1)), call
+        )
         if not allowed:
             self._send(429, {"error": "API rate limit exceeded"}, headers)
             return

@@ -253,11 +253,12 @@ class SalesloftSimulator:
         self.oauth.expire_tokens()
 
     # -- what the server's steps ask ---------------------------------------------------------------------
-    def count_call(self, route: str) -> None:
-        """Count an API call (before anything may go wrong with it)."""
+    def count_call(self, route: str) -> int:
+        """Count an API call (before anything may go wrong with it); its number, from 1."""
         with self.state.lock:
             self.stats.calls += 1
             self.stats.calls_by_route[route] += 1
+            return self.stats.calls
 
     def count_answer(self) -> None:
         """Count a successful answer; revoke tokens every ``expire_tokens_every_calls`` answers."""
@@ -289,8 +290,9 @@ class SalesloftSimulator:
         """When the rate limit's window 0 began (epoch seconds)."""
         return self.rate_limit.origin(self.faults.rate_window_s, self.faults.rate_window_aligned)
 
-    def charge(self, cost: int) -> tuple[bool, dict[str, str]]:
-        """Charge ``cost`` to the team's window: ``(allowed, rate-limit headers for the answer)``."""
+    def charge(self, cost: int, call: int = 0) -> tuple[bool, dict[str, str]]:
+        """Charge ``cost`` to the team's window: ``(allowed, rate-limit headers for the answer)``; ``call``
+        is the call's number (:meth:`count_call`)."""
         faults = self.faults
         allowed, remaining = self.rate_limit.charge(
             cost,
@@ -302,7 +304,7 @@ class SalesloftSimulator:
         headers: dict[str, str] = {}
         if faults.rate_limit_headers:
             headers = {"x-ratelimit-endpoint-cost": str(cost), "x-ratelimit-remaining-minute": str(remaining)}
-            if faults.glitch_remaining_at_call and self.stats.calls == faults.glitch_remaining_at_call:
+            if faults.glitch_remaining_at_call and call == faults.glitch_remaining_at_call:
                 headers["x-ratelimit-remaining-minute"] = "59999"
         if not allowed:
             with self.state.lock:
