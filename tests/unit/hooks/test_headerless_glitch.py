@@ -55,7 +55,7 @@ glitches = st.fixed_dictionaries(
 @given(
     limit=st.integers(min_value=20, max_value=120),
     share=st.sampled_from([0.5, 0.9, 1.0]),
-    at=st.integers(min_value=1, max_value=600),
+    at=st.integers(min_value=2, max_value=600),  # amid answers without: the first has none
     repeats=st.integers(min_value=1, max_value=2),
     headers=glitches,
     join=st.floats(min_value=0.0, max_value=WINDOW_S),
@@ -79,7 +79,8 @@ def test_answers_with_headers_amid_answers_without_break_neither_the_share_nor_t
     used = [team.spent.get(window, 0) for window in paced]
     assert all(0.9 * share * limit <= spent <= share * limit for spent in used), (glitch, team.spent)
     assert not any(team.refused.get(window) for window in paced), (glitch, team.refused)
-    assert pacer.limit_estimate == limit
+    if paced:  # (two answers ending the run leave the mode off, paced on their limit until the next answer)
+        assert pacer.limit_estimate == limit
 
 
 def test_the_attack_s_world_one_remaining_59999_at_answer_300() -> None:
