@@ -15,70 +15,14 @@ counter (a request is charged when it reaches the server, between its sending an
 
 from __future__ import annotations
 
-import heapq
-import itertools
-import math
-import random
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_salesloft.hooks.rate_limit import RateLimitPacer
-
-LIMIT = 100
-WINDOW_S = 10.0
-SHARE = 0.9
-WORKERS = 16
-RUN_S = 100.0
-START = 1000.0
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
+from unit.hooks.x22_driver import LIMIT, SHARE, WINDOW_S, run
 
 
 def _run(seed: int, phase: float, up: tuple[float, float], down: tuple[float, float]) -> list[int]:
-    """Cost charged in each server window (the first is partial) by one task with ``WORKERS`` callers whose
-    requests take ``up`` seconds to reach the server and their answers ``down`` seconds to come back."""
-    random.seed(seed)  # the pacer's own draws (probe gaps)
-    rng = random.Random(seed)
-    clock = _Clock()
-    pacer = RateLimitPacer(share=SHARE, window_s=WINDOW_S, clock=clock, wall_clock=lambda: clock.now + 1.7e9)
-    used: dict[int, int] = {}
-    order = itertools.count()
-    events: list[tuple[float, int, str, tuple[float, int, dict[str, str]]]] = [
-        (START, next(order), "try", (0.0, 0, {})) for _ in range(WORKERS)
-    ]
-    while events:
-        now, _, kind, (sent_at, status, headers) = heapq.heappop(events)
-        if now > START + RUN_S:
-            break
-        clock.now = now
-        if kind == "try":
-            admitted, wait = pacer.try_acquire(1)
-            if admitted:
-                heapq.heappush(events, (now + rng.uniform(*up), next(order), "charge", (now, 0, {})))
-            else:
-                heapq.heappush(events, (now + max(wait, 0.01), next(order), "try", (0.0, 0, {})))
-        elif kind == "charge":
-            window = math.floor((now - phase) / WINDOW_S)
-            if used.get(window, 0) >= LIMIT:
-                answer: tuple[float, int, dict[str, str]] = (sent_at, 429, {})
-            else:
-                used[window] = used.get(window, 0) + 1
-                remaining = {"x-ratelimit-remaining-minute": str(LIMIT - used[window])}
-                answer = (sent_at, 200, {**remaining, "x-ratelimit-endpoint-cost": "1"})
-            heapq.heappush(events, (now + rng.uniform(*down), next(order), "answer", answer))
-        else:
-            pacer.release(1, sent_at, status, headers, "GET /v2/people")
-            wait = pacer.wait_after_rate_limit() if status == 429 else 0.0
-            heapq.heappush(events, (now + wait, next(order), "try", (0.0, 0, {})))
-    first = math.floor((START - phase) / WINDOW_S)
-    return [used.get(first + k, 0) for k in range(int(RUN_S / WINDOW_S))]
+    return run(seed, phase, up, down)[0]
 
 
 def _assert_share_used(windows: list[int]) -> None:
