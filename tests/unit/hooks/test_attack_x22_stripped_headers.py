@@ -32,6 +32,8 @@ def _check(fraction: float, seed: int) -> None:
     assert sum(refused[3:]) <= 0.01 * sum(calls[3:]), (refused, calls, windows)
 
 
-@pytest.mark.xfail(strict=True, reason="open (x22 defect 2): each switch to the headerless mode spends unpaced")
+@pytest.mark.xfail(
+    strict=True, reason="open (x22 defect 2): each switch to the headerless mode spends unpaced"
+)
 def test_headers_on_four_answers_in_five_keep_the_share() -> None:
     _check(0.8, seed=0)
