@@ -24,7 +24,8 @@ The policy:
   not a storm; an expected window start that has passed with the budget still spent, or a probe answered
   429, means the next window when other clients are seen spending (they spent this one first), and else
   discards the estimate: probing resumes about every fifth of a window (at random, so that waiting tasks do
-  not probe together), never at once.
+  not probe together), never at once; in the first window the task or its team spent, not before its last
+  stretch (:mod:`.first_window`).
 
 Several tasks of one team (any executor, any number of workers) share Salesloft's own counter: each one
 holds its requests while ``remaining`` is within the reserve, so together they stay within ``share`` of the
@@ -52,6 +53,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from airflow_provider_salesloft.hooks.first_window import earliest_blind_probe
 from airflow_provider_salesloft.hooks.headerless_pacing import HeaderlessPacing
 from airflow_provider_salesloft.hooks.limit_estimate import LimitEstimate
 from airflow_provider_salesloft.hooks.rate_headers import COST_HEADER, REMAINING_HEADER, int_header
@@ -180,7 +182,7 @@ class RateLimitPacer:
                 self._windows.forget()
                 upcoming = None
         if upcoming is None:
-            moment = now + self._probe_gap()
+            moment = self._blind_probe_at(now)
         else:
             lo, hi = max(upcoming[0], now), upcoming[1]
             # Probe the middle of the uncertain interval until it is narrow; then enter at its end. With
@@ -191,6 +193,17 @@ class RateLimitPacer:
         self._blocked_until = max(self._blocked_until, moment, now)
         self._need_probe = True
         self._load_due = self._load_due or self._store is not None  # the team may know the turn better
+
+    def _blind_probe_at(self, after: float) -> float:
+        """When the next blind probe may go: a probe gap after ``after``; in the first window the task or its
+        team spent (with headers; not a lone task's whose first answer found it spent by others), not before
+        its last stretch (:mod:`.first_window`)."""
+        moment = after + self._probe_gap()
+        spent_by_team = self._answers > 1 or self._shared is not None  # not an outsider's spent window
+        if self._windows.started_at is None and spent_by_team and not self._headerless.active:
+            first_seen, trip = self._windows.first_seen_at, self._spend.round_trip
+            moment = max(moment, earliest_blind_probe(first_seen, self.window_s, trip, self.share))
+        return moment
 
     def _probe_gap(self) -> float:
         """Seconds to the next probe while the window's start is unknown: about PROBE_EVERY of a window,
@@ -439,7 +452,7 @@ class RateLimitPacer:
         if self._need_probe and self._windows.interval is None and window.probed_at is not None:
             since = self._wall_clock() - window.probed_at
             if 0 <= since < 0.8 * PROBE_EVERY * self.window_s:  # another task of the team just probed
-                self._blocked_until = self._clock() - since + self._probe_gap()
+                self._blocked_until = self._blind_probe_at(self._clock() - since)
                 self._store_checked_for_probe = False
         self._limit.adopt_stored(window.limit)
         if window.starts is None:

@@ -40,6 +40,11 @@ class WindowPhase:
         self.prior_refuted = not aligned_prior
         self._first_seen_at: float | None = None  # earliest send time seen in the current window
 
+    @property
+    def first_seen_at(self) -> float | None:
+        """Send time of the earliest request seen in the current window (None before any)."""
+        return self._first_seen_at
+
     def shift(self, moment: float, near: float) -> float:
         """``moment`` moved by whole windows to the window boundary nearest ``near``."""
         return moment + round((near - moment) / self.window_s) * self.window_s
