@@ -44,7 +44,7 @@ EXTRA_FIELDS = (
     FormField(
         "rate_limit_share",
         "Rate-limit share",
-        "Share (0, 1] of the team's Salesloft rate limit this connection's tasks may use; the rest stays "
+        "Share [0.01, 1] of the team's Salesloft rate limit this connection's tasks may use; the rest stays "
         "free for the team's other integrations. Default 0.9. An operator's rate_limit_share overrides it.",
         number=True,
     ),

@@ -15,6 +15,11 @@ from airflow_provider_salesloft.exceptions import SalesloftInvalidArgumentError
 MAX_ID = 2**63 - 1
 #: Largest integer a float holds exactly; a float id beyond it may stand for its neighbour.
 FLOAT_EXACT = 2**53
+#: The smallest ``rate_limit_share``: 1 % of the team's limit, the part the pacer keeps for its probes.
+#: Whatever the share, a waiting task lets one request a window out (a probe: has a new window begun?);
+#: at Salesloft's default limit (600 a minute) a share below 1/600 is less than that probe, so the task
+#: would silently take more than its share. At 1 % it has 6 a minute there, the probe included.
+MIN_RATE_LIMIT_SHARE = 0.01
 _DIGITS = re.compile(r"[0-9]+")
 _REASON = "must be a positive integer id (an int or a string of digits)"
 
@@ -52,9 +57,20 @@ def coerce_optional_id(argument: str, value: Any) -> int | None:
 
 
 def check_rate_limit_share(value: Any) -> float:
-    """Return ``rate_limit_share`` if it is a number in ``(0, 1]``, else raise naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise SalesloftInvalidArgumentError("rate_limit_share", value, "must be a number in (0, 1]")
+    """Return ``rate_limit_share`` if it is a number in ``[MIN_RATE_LIMIT_SHARE, 1]``, else raise naming it
+    (the one rule for the argument; the connection's extra is held to the same range)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not MIN_RATE_LIMIT_SHARE <= value <= 1
+    ):
+        raise SalesloftInvalidArgumentError(
+            "rate_limit_share",
+            value,
+            f"must be a number in [{MIN_RATE_LIMIT_SHARE:g}, 1] (a task lets at least one request a window "
+            f"out, more than a smaller share of the limit): give {MIN_RATE_LIMIT_SHARE:g} or more, or run "
+            "fewer such tasks at once (an Airflow pool)",
+        )
     return float(value)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_salesloft.exceptions import SalesloftConfigError
+from airflow_provider_salesloft.validation import MIN_RATE_LIMIT_SHARE
 
 CONN_TYPE = "salesloft"
 
@@ -47,7 +48,7 @@ NUMBER_RANGES: dict[str, NumberRange] = {
     "retry_max_elapsed_s": NumberRange(0, 7 * 86400, low_open=True),
     "retry_backoff_base_s": NumberRange(0, 3600),
     "retry_backoff_max_s": NumberRange(0, 3600),
-    "rate_limit_share": NumberRange(0, 1, low_open=True),
+    "rate_limit_share": NumberRange(MIN_RATE_LIMIT_SHARE, 1),  # validation.check_rate_limit_share's range
 }
 
 

@@ -9,15 +9,38 @@ pacing on it is then cautious, never past the share). The pacer then counts what
 against that limit, as it would count ``remaining`` from the headers. Until then it is not paced: the first
 window a run sees is counted from the middle (and may have turned unseen), so its count could be up to twice
 the limit, and pacing on it would spend past the share without a 429 to correct it.
+
+Paced at its share, the task never reaches the limit again, so no 429 would ever tell it that the limit rose
+(Salesloft raised it, or it was measured in a window other clients of the team shared). So once
+:data:`RETEST_AFTER` windows in a row used the task's share (its pace held it, not its work) without a 429,
+the next window re-measures: it is spent up to a 429 like the one that measured the limit (a window that
+takes more than the estimate without a 429 raises it to what it took). A re-measure costs at most one window
+spent up to the limit, and the 429s of the requests then in flight; one that finds the limit unchanged
+doubles the wait before the next, up to :data:`RETEST_MAX` windows, so that they cannot add up to a storm.
 """
 
 from __future__ import annotations
 
+#: Windows in a row that used the task's share, without a 429, before a window re-measures the limit.
+RETEST_AFTER = 8
+#: The longest wait (windows) between re-measures that found the limit unchanged (each one doubles it).
+RETEST_MAX = 64
+#: Share of the task's share a window must use to count towards a re-measure (less: the work held it).
+SATURATED = 0.9
+
 
 class HeaderlessLimit:
-    """What a pacer learns of the limit from its requests' outcomes, while answers carry no headers."""
+    """What a pacer learns of the limit from its requests' outcomes, while answers carry no headers.
 
-    def __init__(self) -> None:
+    :param share: the task's share of the limit (a window that used it counts towards a re-measure).
+    """
+
+    def __init__(self, share: float = 1.0) -> None:
+        self.share = share
+        self.testing = False  # the current window re-measures the limit (spent up to a 429)
+        self._tested_from: int | None = None  # the limit when the re-measure began
+        self._saturated = 0  # windows in a row that used the share without a 429
+        self._retest_after = RETEST_AFTER
         self.active = False  # answers come without the remaining header
         self.limit: int | None = None  # cost per window answered before a 429, as counted
         self.measured = False  # ``limit`` was counted over a whole window (else it is only a rough guess)
@@ -56,14 +79,36 @@ class HeaderlessLimit:
         return False
 
     def new_window(self) -> None:
-        """A window surely began: count from nothing, from its start."""
+        """A window surely began: count from nothing, from its start (after weighing the one that ended)."""
+        self._weigh_window()
         self.spent = 0
         self.whole_window = True
         self.refused_at = None
 
+    def _weigh_window(self) -> None:
+        """What the window that ended says of the limit: a re-measure's outcome, or one more window at the
+        share (the next then re-measures, once there were enough in a row)."""
+        if not (self.whole_window and self.measured) or self.limit is None:
+            return
+        if self.testing:
+            self.testing, self._saturated = False, 0
+            if self.refused_at is None and self.spent > self.limit:
+                self.limit = self.spent  # it took more than the estimate without a 429
+            if self._tested_from is not None and self.limit > self._tested_from:
+                self._retest_after = RETEST_AFTER  # it rose: soon again, it may have risen further
+            elif self.refused_at is not None:  # unchanged: less often
+                self._retest_after = min(2 * self._retest_after, RETEST_MAX)
+            return
+        used = self.refused_at is None and self.spent >= SATURATED * self.share * self.limit
+        self._saturated = self._saturated + 1 if used else 0
+        if self._saturated >= self._retest_after:
+            self.testing, self._tested_from = True, self.limit
+
     def remaining(self) -> int | None:
-        """What is left of the current window, as counted: none once it refused; else None until a whole
-        window measured the limit."""
+        """What is left of the current window, as counted: none once it refused; else None (spend to the next
+        429) until a whole window measured the limit, and in a window that re-measures it."""
         if self.refused_at is not None:
             return 0
-        return None if self.limit is None or not self.measured else max(0, self.limit - self.spent)
+        if self.limit is None or not self.measured or self.testing:
+            return None
+        return max(0, self.limit - self.spent)

@@ -28,17 +28,21 @@ from airflow_provider_salesloft.hooks.window_phase import WindowPhase, width
 
 #: Widest interval where windows start (share of a window) that lets the pacer count a window by time.
 PHASE_KNOWN_WIDTH = 0.5
+#: Answers in a row with the rate-limit headers that end the mode (one alone may be a glitch).
+HEADERS_TO_LEAVE = 2
 
 
 class HeaderlessPacing:
     """What a pacer does while answers carry no rate-limit headers (times are the pacer's clock).
 
     :param windows: the pacer's window-phase tracker; this mode moves its start when a window surely began.
+    :param share: the task's share of the limit (see :class:`.HeaderlessLimit`).
     """
 
-    def __init__(self, windows: WindowPhase) -> None:
+    def __init__(self, windows: WindowPhase, share: float = 1.0) -> None:
         self._windows = windows
-        self.count = HeaderlessLimit()
+        self.count = HeaderlessLimit(share)
+        self._with_header = 0  # answers in a row with the remaining header
 
     @property
     def active(self) -> bool:
@@ -50,10 +54,34 @@ class HeaderlessPacing:
         """The limit learned from 429s (None until a 429 told it)."""
         return self.count.limit
 
-    def takes(self, status: int, remaining: int | None) -> bool:
-        """Whether an answer (not a 429) with ``status`` and the ``remaining`` header (None: absent) is
-        counted here: a success without the header switches the mode on, any answer with it off."""
-        self.count.active = remaining is None and (self.count.active or 200 <= status < 300)
+    def paced_limit(self, from_headers: int | None) -> int | None:
+        """The limit the pacer paces on, given the one its answers' headers showed (``from_headers``; None
+        when none did). While answers come without headers, once a 429 measured the limit: that one. The
+        pacer then counts each window against it, and its reserve must rest on the same limit: a header
+        estimate in this mode comes from an answer that carried the headers alone (perhaps a glitch such as
+        ``remaining 59999``, which no later answer can refute, or outweighs: every later one comes without
+        them). Else the header estimate, or the 429-learned limit while there is none."""
+        if self.active and self.count.limit is not None:
+            return self.count.limit
+        return from_headers if from_headers is not None else self.count.limit
+
+    def takes(self, status: int, remaining: int | None, cost: int = 1) -> bool:
+        """Whether an answer (not a 429) of a request of ``cost`` with ``status`` and the ``remaining`` header
+        (None: absent) is counted here: a success without the header switches the mode on;
+        :data:`HEADERS_TO_LEAVE` answers in a row with it switch it off. One answer with the header amid
+        answers without (a glitch, or a proxy that lets a header through now and then) is counted like them,
+        its header unread: believed, it was the task's first header answer, with nothing to weigh it against
+        and no second one to refute it (``remaining 59999`` held the task to a request a window), and the
+        429 after it went uncounted. The answer that ends the mode is counted too (the window's count, and
+        the limit measured with it, would else come out short by it)."""
+        if remaining is None:
+            self._with_header = 0
+            self.count.active = self.count.active or 200 <= status < 300
+        elif self.count.active:
+            self._with_header += 1
+            if self._with_header >= HEADERS_TO_LEAVE:
+                self.count.active = False
+                self.count.spent += cost
         return self.count.active
 
     def answered(self, sent_at: float, cost: int) -> bool:

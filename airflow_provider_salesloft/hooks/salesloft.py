@@ -91,7 +91,7 @@ class SalesloftHook(PeopleActions, BulkJobActions, BaseHook):
 
     :param salesloft_conn_id: the Airflow connection to use.
     :param pool_size: connections kept alive, i.e. the most concurrent requests this hook serves well.
-    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit this hook may use; the rest is left
+    :param rate_limit_share: share ``[0.01, 1]`` of the team's rate limit this hook may use; the rest is left
         for the team's other integrations. Default: the connection's extra ``rate_limit_share`` (0.9).
     """
 

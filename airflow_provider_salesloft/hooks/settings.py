@@ -37,7 +37,7 @@ class ConnectionSettings:
     :param trust_env: whether requests reads proxy settings and ``.netrc`` from the environment.
     :param retry: the retry policy.
     :param rate_window_s: length of Salesloft's rate-limit window (extra ``rate_limit_window_s``).
-    :param rate_limit_share: share ``(0, 1]`` of the team's limit a hook may use unless told otherwise
+    :param rate_limit_share: share ``[0.01, 1]`` of the team's limit a hook may use unless told otherwise
         (extra ``rate_limit_share``).
     """
 

@@ -42,7 +42,7 @@ class SalesloftBaseOperator(BaseOperator):
 
     :param salesloft_conn_id: the Salesloft connection (templated).
     :param asset_host: the host of the cadence assets' URIs, ``salesloft://<asset_host>/cadences/<id>``.
-    :param rate_limit_share: share ``(0, 1]`` of the team's rate limit this task may use; the rest stays
+    :param rate_limit_share: share ``[0.01, 1]`` of the team's rate limit this task may use; the rest stays
         free for the team's other integrations. Default: the connection's extra ``rate_limit_share`` (0.9
         when unset). Give every task of a team the same share.
     """

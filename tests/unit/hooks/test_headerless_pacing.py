@@ -26,12 +26,17 @@ def learned(lo: float, hi: float, started_at: float) -> tuple[WindowPhase, Heade
     return windows, pacing
 
 
-def test_a_success_without_the_header_switches_the_mode_on_and_an_answer_with_it_off() -> None:
+def test_a_success_without_the_header_switches_the_mode_on_and_two_answers_with_it_off() -> None:
     pacing = HeaderlessPacing(WindowPhase(WINDOW_S))
     assert not pacing.takes(404, None)  # an error without headers says nothing of a proxy
     assert pacing.takes(200, None) and pacing.active
     assert pacing.takes(503, None)  # once on, every answer without the header is counted
-    assert not pacing.takes(200, 42) and not pacing.active
+    assert pacing.takes(200, 59999) and pacing.active  # one alone may be a glitch: counted like the others
+    assert pacing.takes(200, None)  # and one without after it starts the pair afresh
+    assert pacing.takes(200, 42)
+    assert not pacing.takes(200, 41, cost=3) and not pacing.active  # two in a row: headers are back
+    assert pacing.count.spent == 3  # charged in the window counted (those kept: by answered(), as usual)
+    assert not pacing.takes(200, 40)  # the mode stays off
 
 
 def test_nothing_is_paced_until_the_phase_is_learned_and_the_limit_measured() -> None:
@@ -123,3 +128,17 @@ def test_no_request_goes_while_a_window_may_turn_and_each_window_is_counted_from
             assert pacing.remaining() == 20
         last = max([last, *passed])
     assert len(turns) == calls_after_a_turn == len({round(turn, 6) for turn in turns})
+
+
+def test_while_answers_come_without_headers_the_limit_paced_on_is_the_one_the_429s_measured() -> None:
+    """The pacer counts each window against the 429-measured limit; its reserve rests on the same one, not
+    on a header estimate from answers that carried headers amid the others (two agreeing glitches)."""
+    _, pacing = learned(0.9, 1.0, started_at=1.0)  # measured at 20
+    assert pacing.paced_limit(60000) == 20
+    pacing.takes(200, 59999)
+    assert not pacing.takes(200, 59998)  # headers are back: their estimate
+    assert pacing.paced_limit(60000) == 60000
+    fresh = HeaderlessPacing(WindowPhase(WINDOW_S))
+    assert fresh.paced_limit(None) is None and fresh.paced_limit(100) == 100
+    fresh.takes(200, None)
+    assert fresh.paced_limit(100) == 100  # no 429 measured a limit yet: the headers' estimate
