@@ -131,10 +131,12 @@ class HeaderlessPacing:
     def hold_until(self, now: float, on_turn: Callable[[], None]) -> float:
         """Until when every request waits because the window may be turning (``now``: it may go). When the
         window surely turned (perhaps several times) since its count began, the count starts afresh from
-        the latest turn, and ``on_turn`` tells the pacer (its other per-window counts start afresh too)."""
+        the latest turn, and ``on_turn`` tells the pacer (its other per-window counts start afresh too).
+        Until a whole window measured the limit nothing is held (the count paces nothing: holds would only
+        keep the run from the 429 that measures it) and the count starts only where a 429 shows a turn."""
         windows = self._windows
         upcoming = windows.next_start(now)
-        if upcoming is None or windows.started_at is None or not self.phase_known():
+        if upcoming is None or windows.started_at is None or not (self.phase_known() and self.count.measured):
             return now
         lo, hi = upcoming
         if now >= hi:

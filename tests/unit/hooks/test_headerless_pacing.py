@@ -96,6 +96,29 @@ def test_requests_wait_while_the_window_may_be_turning_and_the_count_starts_at_i
     assert pacing.hold_until(10.95, on_turn) == 11.0
 
 
+def test_until_a_whole_window_measured_the_limit_nothing_is_held_and_a_429_ends_the_count() -> None:
+    """Seen in generated runs (limit 120, share 1.0, seed 236): the phase was learned to 0.94 s before the
+    limit was measured. The pacer held every window's possible turn (47 % of each window) while its count
+    paced nothing; what was left kept it to 90 of 120 a window, no 429 came to measure the limit, and the run
+    took 9 windows where 8 may. Unmeasured, nothing is held: the run spends to the 429 that measures it."""
+    _, pacing = learned(1.06, 2.0, started_at=0.0)
+    pacing.count.measured, pacing.count.limit = False, 175  # two windows' worth, counted from the middle
+    turns: list[float] = []
+    assert pacing.hold_until(1.5, lambda: turns.append(1.5)) == 1.5  # the window may be turning: not held
+    assert pacing.hold_until(2.5, lambda: turns.append(2.5)) == 2.5 and turns == []  # no count restarted
+    for sent_at in range(120):
+        pacing.answered(2.5 + 0.01 * sent_at, 1)
+    assert pacing.remaining() is None  # spend to the next 429
+    pacing.answered(4.1, 1)  # the next window's first ones, sent before the 429 and let through
+    assert not pacing.wrong_turn(4.2, probe=False)
+    assert pacing.answered(4.3, 1)  # sent after the 429 and let through: a window began, counted whole
+    for sent_at in range(119):
+        pacing.answered(4.31 + 0.01 * sent_at, 1)
+    assert not pacing.wrong_turn(5.6, probe=False)
+    assert (pacing.limit, pacing.count.measured) == (120, True)
+    assert pacing.hold_until(5.5, lambda: None) == 6.0  # measured: held while the window may turn
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     phase=st.floats(min_value=0.0, max_value=WINDOW_S),
