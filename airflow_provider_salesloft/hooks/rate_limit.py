@@ -50,6 +50,7 @@ import math
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -74,6 +75,8 @@ PROBE_RESERVE = 0.01
 FOREIGN_CAUTION = 0.75
 #: Shortest sleep of a waiting caller, whatever the clock, the store or the headers say.
 MIN_WAIT_S = 0.01
+#: Answers remembered (when, what they cost) to tell how much may have been charged after a request.
+ANSWERS_REMEMBERED = 512
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +131,7 @@ class RateLimitPacer:
         self.remaining: int | None = None
         self._remaining_read_at: float | None = None  # when an answer's header last set it (None: a 429 did)
         self._answers = 0
+        self._answered: deque[tuple[float, int]] = deque(maxlen=ANSWERS_REMEMBERED)  # (answered at, cost)
         self._need_probe = False
         self._inflight = 0
         self._inflight_cost = 0
@@ -173,7 +177,7 @@ class RateLimitPacer:
         """Hold every caller until a new window may have begun; then one probe goes first."""
         self._headerless.guess_phase_from_prior(now, self._wall_offset())
         upcoming = self._windows.next_start(now)
-        if upcoming is not None and upcoming[1] <= now:
+        if upcoming is not None and upcoming[1] <= now and self._seen_after(upcoming[1]):
             if self._spend.in_flight > 0:
                 # The window turned, and the other clients of the team spent it before us: the next one.
                 behind = math.floor((now - upcoming[1]) / self.window_s + 1) * self.window_s
@@ -193,6 +197,16 @@ class RateLimitPacer:
         self._blocked_until = max(self._blocked_until, moment, now)
         self._need_probe = True
         self._load_due = self._load_due or self._store is not None  # the team may know the turn better
+
+    def _seen_after(self, turn: float) -> bool:
+        """Whether a request sent at or after ``turn`` (the expected window start) showed the budget spent.
+        Else what showed it was sent before the turn and answered after it (a slow answer): it tells nothing
+        of the new window, which is entered at once. (Taken for the new window spent, it made a lone task
+        forget the phase, and one that measured others spending skip a whole window.)"""
+        seen = self._windows.last_in_window_at
+        if seen is None:
+            seen = self._windows.started_at
+        return seen is None or seen >= turn
 
     def _blind_probe_at(self, after: float) -> float:
         """When the next blind probe may go: a probe gap after ``after``; in the first window the task or its
@@ -360,6 +374,7 @@ class RateLimitPacer:
                 else:
                     self._read_headers(sent_at, headers, cost, probe, route)
                 self._fresh_cost += cost
+            self._answered.append((self._clock(), cost))
             self._cond.notify_all()
 
     def _read_headers(
@@ -379,9 +394,14 @@ class RateLimitPacer:
         # held to one request a window never saw a window begin, and a wrong limit never decayed.
         after = probe and self._remaining_read_at is not None and sent_at >= self._remaining_read_at
         slack = -1 if after else self._inflight_cost + charged
-        if self.remaining is not None and remaining > self.remaining + slack:
+        reordered = 0 if after else self._answered_since(sent_at)
+        if self.remaining is not None and remaining > self.remaining + slack + reordered:
             self._saw_window_start(sent_at, self._clock())  # remaining went back up
             self.remaining = remaining
+        elif self.remaining is not None and remaining > self.remaining + slack:
+            return  # charged before answers already read (round trips vary), or a new window: later ones tell
+        elif self.remaining is not None and remaining < self.remaining - slack and self._in_turn(sent_at):
+            return  # sent while the window turned, charged in the old one (sent later, it got there sooner)
         else:
             self._windows.saw_same(sent_at, self._wall_offset())
             self.remaining = remaining if self.remaining is None else min(self.remaining, remaining)
@@ -394,6 +414,28 @@ class RateLimitPacer:
                 self._tell_team_probe_found_old_window(sent_at)
         else:
             self._spend.measure(sent_at, remaining, self.limit_estimate)
+
+    def _in_turn(self, sent_at: float) -> bool:
+        """Whether ``sent_at`` is within the latest window turn's interval (after the first request seen in
+        the new window was sent, before the window surely began): such a request may have been charged in
+        either window. One of the old window taken for the new one's ``remaining`` showed the new window
+        spent at its start, and the task lost it."""
+        started, interval = self._windows.started_at, self._windows.interval
+        if started is None or interval is None or sent_at < started:
+            return False
+        return sent_at < self._windows.moved(interval, started)[1]
+
+    def _answered_since(self, sent_at: float) -> int:
+        """The cost of this pacer's requests answered since ``sent_at``: each may have been charged after the
+        request sent then, and answered before it (round trips vary), so a ``remaining`` above theirs by up to
+        that much is the same window, not a new one. (Counting only what is still in flight took such a
+        reordered answer for a window's turn: the phase moved by up to a window and the task lost one.)"""
+        total = 0
+        for answered_at, cost in reversed(self._answered):
+            if answered_at < sent_at:
+                break
+            total += cost
+        return total
 
     # -- the team's shared window ----------------------------------------------------------------------
     def _wall_offset(self) -> float:
