@@ -43,6 +43,7 @@ class HeaderlessPacing:
         self._windows = windows
         self.count = HeaderlessLimit(share)
         self._with_header = 0  # answers in a row with the remaining header
+        self._straddling = 0  # cost let through that may have been charged in the next window (see answered)
 
     @property
     def active(self) -> bool:
@@ -84,10 +85,29 @@ class HeaderlessPacing:
                 self.count.spent += cost
         return self.count.active
 
-    def answered(self, sent_at: float, cost: int) -> bool:
-        """A request of ``cost`` sent at ``sent_at`` was let through. True when it shows that a window began
-        by its answer (it was sent after a 429, and charged somewhere between its sending and its answer)."""
-        return self.count.answered(sent_at, cost)
+    def answered(self, sent_at: float, cost: int, answered_at: float | None = None) -> bool:
+        """A request of ``cost`` sent at ``sent_at`` was let through (answered at ``answered_at``). True when
+        it shows that a window began by its answer (it was sent after a 429, and charged somewhere between
+        its sending and its answer). One sent before the window's 429, while the window is counted by time,
+        and answered after the next window may have begun, may have been charged in either: it raises no
+        limit (else every 429 near a turn could raise it by what was in flight), and counts in the next window
+        (the one whose count it could else escape)."""
+        count, upcoming = self.count, self._windows.next_start(sent_at)
+        if (
+            count.refused_at is not None
+            and sent_at <= count.refused_at
+            and answered_at is not None
+            and upcoming is not None
+            and upcoming[0] < answered_at
+            and count.measured
+            and self.phase_known()
+        ):
+            self._straddling += cost
+            return False
+        turned = count.answered(sent_at, cost)
+        if turned:  # counted from the turn its answer shows, as before (a count begun by time takes them)
+            self._straddling = 0
+        return turned
 
     def wrong_turn(self, now: float, probe: bool) -> bool:
         """A request (``probe``: alone, at the predicted turn) was answered 429 ``now``. True when that says
@@ -131,10 +151,12 @@ class HeaderlessPacing:
     def hold_until(self, now: float, on_turn: Callable[[], None]) -> float:
         """Until when every request waits because the window may be turning (``now``: it may go). When the
         window surely turned (perhaps several times) since its count began, the count starts afresh from
-        the latest turn, and ``on_turn`` tells the pacer (its other per-window counts start afresh too)."""
+        the latest turn, and ``on_turn`` tells the pacer (its other per-window counts start afresh too).
+        Until a whole window measured the limit nothing is held (the count paces nothing: holds would only
+        keep the run from the 429 that measures it) and the count starts only where a 429 shows a turn."""
         windows = self._windows
         upcoming = windows.next_start(now)
-        if upcoming is None or windows.started_at is None or not self.phase_known():
+        if upcoming is None or windows.started_at is None or not (self.phase_known() and self.count.measured):
             return now
         lo, hi = upcoming
         if now >= hi:
@@ -142,6 +164,7 @@ class HeaderlessPacing:
             started = hi + math.floor((now - hi) / window_s) * window_s
             windows.entered(started)
             self.count.new_window()
+            self.count.spent, self._straddling = self._straddling, 0
             on_turn()
             lo, hi = lo + started - hi + window_s, started + window_s
         return hi if lo < now < hi else now

@@ -367,7 +367,7 @@ class RateLimitPacer:
             else:
                 self._need_probe = False
                 if self._headerless.takes(status, int_header(headers, REMAINING_HEADER), cost):
-                    if self._headerless.answered(sent_at, cost):  # charged by its answer: a window began
+                    if self._headerless.answered(sent_at, cost, self._clock()):  # a window began by then
                         self._saw_window_start(self._clock())
                     self.remaining = self._headerless.remaining()
                     self._remaining_read_at = None  # counted, not read from a header
