@@ -73,6 +73,7 @@ def test_a_window_start_is_placed_no_earlier_than_the_answer_that_showed_it() ->
 @example(seed=1)
 @example(seed=18)
 @example(seed=26)
+@example(seed=15297512)  # a window lost before answers out of order were told apart (found by u22)
 def test_one_glitched_answer_with_round_trips_that_vary_costs_no_window(seed: int) -> None:
     """Invariant (the issue's bound, with the simulator's kind of latency): whatever the moment the first task
     starts, the answer that reports ``remaining 59999`` (one of the first 500), the round trips and the gap
