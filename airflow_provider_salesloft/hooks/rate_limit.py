@@ -381,7 +381,9 @@ class RateLimitPacer:
         self, sent_at: float, headers: Mapping[str, str] | None, cost: int, probe: bool, route: str | None
     ) -> None:
         remaining = int_header(headers, REMAINING_HEADER)
-        if remaining is None:
+        if remaining is None:  # one answer stripped of the headers (HeaderlessPacing.takes): it was charged
+            if self.remaining is not None:
+                self.remaining = max(0, self.remaining - cost)
             return
         charged = int_header(headers, COST_HEADER) or cost
         if not self._limit.observe(remaining + charged):

@@ -24,16 +24,33 @@ from unit.hooks.x22_driver import LIMIT, SHARE, run
 FIXED = (0.1, 0.1)
 
 
-def _check(fraction: float, seed: int) -> None:
+def _windows_after_second(fraction: float, seed: int) -> tuple[list[int], int, int]:
     draws = random.Random(seed + 1)
     windows, calls, refused = run(seed, 3.3, FIXED, FIXED, with_headers=lambda: draws.random() < fraction)
-    over = [cost for cost in windows[3:] if cost > 1.02 * SHARE * LIMIT]
-    assert len(over) <= 1, windows
-    assert sum(refused[3:]) <= 0.01 * sum(calls[3:]), (refused, calls, windows)
+    return windows[3:], sum(calls[3:]), sum(refused[3:])
+
+
+def test_an_answer_stripped_of_its_headers_now_and_then_breaks_no_window() -> None:
+    """Fixed (0.7.0): with the headers on a random 97 % of the answers (a stripped answer mostly alone), no
+    full window after the task's second takes more than 102 % of its share, and no 429. In a task whose
+    first answer carried the headers, two successes in a row without them start the headerless mode; one
+    alone is counted off what the headers said was left. Before, over seeds 0-7: 4 of 56 windows over
+    (107-109 %) and 0.55 % 429s; at 90 %: 24 of 56 and 1.77 % (now 6 and 0.57 %)."""
+    for seed in range(8):
+        windows, calls, refused = _windows_after_second(0.97, seed)
+        assert all(cost <= 1.02 * SHARE * LIMIT for cost in windows), (seed, windows)
+        assert refused == 0, (seed, refused, calls)
 
 
 @pytest.mark.xfail(
-    strict=True, reason="open (x22 defect 2): each switch to the headerless mode spends unpaced"
+    strict=True,
+    reason="open (x22 defect 2): with the headers on 4 answers in 5, pairs of stripped answers still switch "
+    "to the headerless mode, which spends unpaced (seeds 0-7: 14 of 56 windows over 102 %, 1.32 % 429s)",
 )
 def test_headers_on_four_answers_in_five_keep_the_share() -> None:
-    _check(0.8, seed=0)
+    over, calls, refused = 0, 0, 0
+    for seed in range(8):
+        windows, seed_calls, seed_refused = _windows_after_second(0.8, seed)
+        over += sum(cost > 1.02 * SHARE * LIMIT for cost in windows)
+        calls, refused = calls + seed_calls, refused + seed_refused
+    assert over <= 1 and refused <= 0.01 * calls, (over, refused, calls)
