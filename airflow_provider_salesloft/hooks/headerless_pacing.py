@@ -30,8 +30,8 @@ from airflow_provider_salesloft.hooks.window_phase import WindowPhase, width
 PHASE_KNOWN_WIDTH = 0.5
 #: Answers in a row with the rate-limit headers that end the mode (one alone may be a glitch).
 HEADERS_TO_LEAVE = 2
-#: Successes in a row without the headers that start the mode once answers have carried them (one alone
-#: may be a proxy's glitch, or a route it strips them from).
+#: Successes in a row without the headers that start the mode in a task whose first answer carried them
+#: (one alone may be a proxy's glitch, or a route it strips them from).
 HEADERLESS_TO_ENTER = 2
 
 
@@ -47,8 +47,7 @@ class HeaderlessPacing:
         self.count = HeaderlessLimit(share)
         self._with_header = 0  # answers in a row with the remaining header
         self._without_header = 0  # successes in a row without it
-        self._paced_on_headers = False  # the task's first answer carried it (else the server sends none)
-        self._answers_seen = 0
+        self._first_had_header: bool | None = None  # whether the first answer carried it (None: none yet)
         self._straddling = 0  # cost let through that may have been charged in the next window (see answered)
 
     @property
@@ -80,23 +79,23 @@ class HeaderlessPacing:
         its header unread: believed, it was the task's first header answer, with nothing to weigh it against
         and no second one to refute it (``remaining 59999`` held the task to a request a window), and the
         429 after it went uncounted. The answer that ends the mode is counted too (the window's count, and
-        the limit measured with it, would else come out short by it). Likewise, once answers have carried
-        the header, :data:`HEADERLESS_TO_ENTER` successes in a row without it switch the mode on: one alone
-        (a proxy's glitch, a route it strips) is left to the pacer, which counts its cost off what the
-        headers said was left (before, each such answer switched to a count that knew no window, and the
+        the limit measured with it, would else come out short by it). Likewise, in a task whose first answer
+        carried the header, :data:`HEADERLESS_TO_ENTER` successes in a row without it switch the mode on:
+        one alone (a proxy's glitch, a route it strips) is left to the pacer, which counts its cost off what
+        the headers said was left (before, each such answer switched to a count that knew no window, and the
         task spent unpaced to a 429)."""
-        first, self._answers_seen = self._answers_seen == 0, self._answers_seen + 1
+        if self._first_had_header is None:
+            self._first_had_header = remaining is not None
         if remaining is None:
             self._with_header = 0
             if self.count.active or not 200 <= status < 300:
                 return self.count.active
             self._without_header += 1
-            if self._paced_on_headers and self._without_header < HEADERLESS_TO_ENTER:
+            if self._first_had_header and self._without_header < HEADERLESS_TO_ENTER:
                 return False  # left to the pacer, which counts it off what the headers said was left
             self.count.active = True
             return True
         self._without_header = 0
-        self._paced_on_headers = self._paced_on_headers or first
         if self.count.active:
             self._with_header += 1
             if self._with_header >= HEADERS_TO_LEAVE:
